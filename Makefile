@@ -1,0 +1,54 @@
+# CBPAR Workspace: `make run` to try it, `make test` to check it.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+PO := $(wildcard cbpar/translations/*/LC_MESSAGES/messages.po)
+MO := $(PO:.po=.mo)
+
+.PHONY: run test lint format translations bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.run-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.run-installed
+
+%.mo: %.po $(VENV)/.run-installed
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+run: $(VENV)/.run-installed $(MO)
+	$(BIN)/cbpar db upgrade
+	$(BIN)/cbpar demo --if-empty
+	$(BIN)/cbpar run --host 127.0.0.1 --port $(PORT)
+
+test: $(VENV)/.dev-installed $(MO)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev-installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+translations: $(VENV)/.run-installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		--project cbpar -o cbpar/translations/messages.pot .
+	$(BIN)/pybabel update -i cbpar/translations/messages.pot -d cbpar/translations --no-fuzzy-matching
+	$(BIN)/pybabel compile -d cbpar/translations
+
+bench: $(VENV)/.dev-installed $(MO)
+	$(BIN)/python -m tests.bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,132 @@
+"""CBPAR Workspace: community-based participatory action research, in one Flask app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, jsonify, redirect, request, url_for
+
+from cbpar.config import (
+    ROOT,
+    Defaults,
+    check_secret_key,
+    default_database_url,
+    ensure_secret_key,
+    from_environment,
+    instance_path,
+)
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Make an app: defaults, then instance/config.py, then CBPAR_* variables, then `config`."""
+    overrides = dict(config or {})
+    folder = instance_path(overrides)
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(folder),
+        instance_relative_config=True,
+    )
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    from_environment(app.config)
+    app.config.update(overrides)
+    _finish_config(app)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _init_templates(app)
+
+    from cbpar.core import hooks
+
+    hooks.init_app(app)
+    return app
+
+
+def _finish_config(app: Flask) -> None:
+    cfg = app.config
+    folder = Path(app.instance_path)
+    if not cfg.get("DATABASE_URL"):
+        folder.mkdir(parents=True, exist_ok=True)
+        cfg["DATABASE_URL"] = default_database_url(folder)
+    ensure_secret_key(cfg, folder)
+    if not (app.debug or app.testing):
+        problem = check_secret_key(cfg["SECRET_KEY"])
+        if problem:
+            raise RuntimeError(f"Refusing to start in production mode: {problem}")
+    secure = bool(cfg.get("HTTPS"))
+    cfg["SESSION_COOKIE_SECURE"] = secure
+    cfg["REMEMBER_COOKIE_SECURE"] = secure
+    cfg["PREFERRED_URL_SCHEME"] = "https" if secure else "http"
+    # CSRF is checked by our own hook, which lets token-only API requests through.
+    cfg["WTF_CSRF_CHECK_DEFAULT"] = False
+
+
+def _init_extensions(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from cbpar.auth.services import load_user, user_for_token
+    from cbpar.db import db
+    from cbpar.extensions import babel, csrf, limiter, login_manager
+    from cbpar.i18n import select_locale
+
+    db.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+
+    login_manager.init_app(app)
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.user_loader(load_user)
+
+    @login_manager.request_loader
+    def from_bearer_token(req):
+        header = req.headers.get("Authorization", "")
+        if not req.path.startswith("/api/") or not header.lower().startswith("bearer "):
+            return None
+        user = user_for_token(header[7:].strip())
+        if user is not None:
+            g.bearer_auth = True
+        return user
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        if request.path.startswith("/api/"):
+            return jsonify(error="unauthorized", message="Log in or send a valid API token."), 401
+        from flask import flash
+
+        flash(login_manager.login_message, "info")
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def _register_blueprints(app: Flask) -> None:
+    from cbpar.api import bp as api_bp
+    from cbpar.auth import bp as auth_bp
+    from cbpar.core import bp as core_bp
+    from cbpar.projects import bp as projects_bp
+
+    for bp in (core_bp, auth_bp, projects_bp, api_bp):
+        app.register_blueprint(bp)
+
+
+def _init_templates(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    from cbpar.core.hooks import csp_nonce
+    from cbpar.i18n import LOCALE_NAMES, SUPPORTED_LOCALES, html_lang, local_time
+    from cbpar.security import ROLE_LABELS, Cap, Role, can
+
+    app.jinja_env.globals.update(
+        can=can,
+        Cap=Cap,
+        Role=Role,
+        ROLE_LABELS=ROLE_LABELS,
+        csp_nonce=csp_nonce,
+        LOCALE_NAMES=LOCALE_NAMES,
+        SUPPORTED_LOCALES=SUPPORTED_LOCALES,
+        current_locale=lambda: str(get_locale() or "en"),
+        html_lang=html_lang,
+    )
+    app.jinja_env.filters["local_time"] = local_time

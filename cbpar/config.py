@@ -1,0 +1,112 @@
+"""Configuration: defaults, then instance/config.py, then CBPAR_* environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Keys that have been published (docs, examples, frameworks' tutorials) and so protect nothing.
+KNOWN_SECRET_KEYS = frozenset(
+    {
+        "dev",
+        "secret",
+        "changeme",
+        "change-me",
+        "development",
+        "test",
+        "testing",
+        "please-change-this-secret-key-in-production",
+    }
+)
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class Defaults:
+    """Settings every deployment starts from; each can be overridden."""
+
+    DATABASE_URL: str = ""  # empty: a SQLite file in the instance folder
+    SECRET_KEY: str = ""  # empty: generated once into the instance folder
+    HTTPS: bool = False
+    RATELIMIT_STORAGE_URI: str = "memory://"
+    LOGIN_RATE_LIMIT_ENABLED: bool = True
+    LOGIN_RATE_LIMIT: str = "10 per 15 minutes"
+    DEFAULT_TIMEZONE: str = "Asia/Shanghai"
+    LANGUAGES: tuple[str, ...] = ("en", "zh_Hans")
+    BABEL_DEFAULT_LOCALE: str = "en"
+    PASSWORD_HASH_METHOD: str = "scrypt"
+    MIN_PASSWORD_LENGTH: int = 10
+    INVITATION_DAYS: int = 14
+    SESSION_COOKIE_HTTPONLY: bool = True
+    SESSION_COOKIE_SAMESITE: str = "Lax"
+    REMEMBER_COOKIE_HTTPONLY: bool = True
+    REMEMBER_COOKIE_SAMESITE: str = "Lax"
+    WTF_CSRF_TIME_LIMIT: int | None = None  # token lives as long as the session
+    PER_PAGE: int = 50
+    SQL_ECHO: bool = False
+
+
+# Environment names that differ from the config key they set.
+ENV_ALIASES = {"CBPAR_RATELIMIT_STORAGE": "RATELIMIT_STORAGE_URI"}
+
+
+def instance_path(overrides: dict[str, Any] | None = None) -> Path:
+    """The instance folder: the factory's INSTANCE_PATH, then CBPAR_INSTANCE_PATH, then ./instance."""
+    if overrides and overrides.get("INSTANCE_PATH"):
+        return Path(overrides["INSTANCE_PATH"]).resolve()
+    if os.environ.get("CBPAR_INSTANCE_PATH"):
+        return Path(os.environ["CBPAR_INSTANCE_PATH"]).resolve()
+    return ROOT / "instance"
+
+
+def _coerce(raw: str, default: Any) -> Any:
+    if isinstance(default, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, tuple):
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    return raw
+
+
+def from_environment(config: dict[str, Any], environ: dict[str, str] | None = None) -> None:
+    """Apply CBPAR_<KEY> variables, coerced to the type of the current value."""
+    environ = os.environ if environ is None else environ
+    for name, raw in environ.items():
+        if not name.startswith("CBPAR_") or name == "CBPAR_INSTANCE_PATH":
+            continue
+        key = ENV_ALIASES.get(name, name.removeprefix("CBPAR_"))
+        config[key] = _coerce(raw, config.get(key, ""))
+
+
+def ensure_secret_key(config: dict[str, Any], folder: Path) -> None:
+    """Use the configured key, or one generated once and kept (mode 0600) in the instance folder."""
+    if config.get("SECRET_KEY"):
+        return
+    key_file = folder / "secret_key"
+    if not key_file.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another worker wrote it first
+            pass
+        else:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(32))
+    config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+def check_secret_key(key: str) -> str | None:
+    """Why this key is unfit for production, or None if it will do."""
+    if key.strip().lower() in KNOWN_SECRET_KEYS:
+        return "CBPAR_SECRET_KEY is a published example key; set a random one."
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        return f"CBPAR_SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters long."
+    return None
+
+
+def default_database_url(folder: Path) -> str:
+    return f"sqlite:///{folder / 'cbpar.sqlite3'}"

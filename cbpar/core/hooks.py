@@ -1,0 +1,109 @@
+"""Security headers, the CSP nonce, CSRF for cookie requests, and friendly error pages."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Flask, Response, g, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from cbpar.extensions import csrf
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
+
+
+def csp_nonce() -> str:
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def bearer_only() -> bool:
+    """Authenticated by an API token alone: no session cookie, so no CSRF risk."""
+    auth = request.headers.get("Authorization", "")
+    cookie = request.cookies.get("session") or request.cookies.get("remember_token")
+    return auth.lower().startswith("bearer ") and not cookie
+
+
+def init_app(app: Flask) -> None:
+    @app.before_request
+    def check_csrf() -> None:
+        if not app.config.get("WTF_CSRF_ENABLED", True) or request.method in SAFE_METHODS:
+            return
+        if bearer_only():
+            return
+        csrf.protect()
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        headers = response.headers
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        if response.mimetype == "text/html":
+            nonce = csp_nonce()
+            headers.setdefault(
+                "Content-Security-Policy",
+                "default-src 'self'; "
+                f"script-src 'self' 'nonce-{nonce}'; "
+                "style-src 'self' 'unsafe-inline'; "
+                "img-src 'self' data: https: http:; "
+                "connect-src 'self'; font-src 'self'; object-src 'none'; "
+                "base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+            )
+        if app.config.get("HTTPS"):
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if getattr(g, "bearer_auth", False):
+            response.headers.pop("Set-Cookie", None)
+        return response
+
+    def render_error(code: int, title: str, message: str):
+        if wants_json():
+            return jsonify(error=title, message=message), code
+        return render_template("errors/error.html", code=code, title=title, message=message), code
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        from flask_babel import gettext as _
+
+        return render_error(
+            400,
+            _("The form expired"),
+            _("Go back, reload the page and send the form again. Nothing was saved."),
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        from flask_babel import gettext as _
+
+        messages = {
+            400: (_("Bad request"), _("The request could not be understood. Nothing was saved.")),
+            401: (_("Log-in needed"), _("Log in, or send a valid API token.")),
+            403: (_("Not allowed"), _("Your role in this project does not allow this.")),
+            404: (_("Not found"), _("There is nothing here, or it is not shared with you.")),
+            405: (_("Not allowed"), _("This address does not accept that kind of request.")),
+            409: (_("Conflict"), _("This cannot be done in the current state. Nothing changed.")),
+            413: (_("Too large"), _("The upload is larger than allowed.")),
+            429: (_("Too many attempts"), _("Wait a few minutes, then try again.")),
+        }
+        title, message = messages.get(exc.code or 500, (exc.name, exc.description or ""))
+        return render_error(exc.code or 500, title, message)
+
+    @app.errorhandler(Exception)
+    def server_error(exc: Exception):
+        from flask_babel import gettext as _
+
+        propagate = app.config.get("PROPAGATE_EXCEPTIONS")
+        if propagate if propagate is not None else (app.debug or app.testing):
+            raise exc
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        return render_error(
+            500,
+            _("Something went wrong"),
+            _("The error has been logged. Nothing was saved; please try again."),
+        )

@@ -1,0 +1,106 @@
+"""The fictional demo project, modelled on the seed study; safe to load again and again.
+
+Each feature adds its own step to STEPS, so the demo always tells the whole story.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import select
+
+from cbpar.auth.models import User
+from cbpar.auth.services import set_password
+from cbpar.db import db
+from cbpar.projects.models import Membership, Project, Village
+from cbpar.security import Role
+
+DEMO_SLUG = "demo"
+DEMO_PASSWORD = "demo-password"
+ACCOUNTS: list[tuple[str, str, Role]] = [
+    ("coordinator", "Demo coordinator", Role.COORDINATOR),
+    ("researcher", "Demo researcher", Role.RESEARCHER),
+    ("fieldworker", "Demo field worker", Role.FIELD_WORKER),
+    *[(f"committee{i}", f"Demo committee member {i}", Role.COMMITTEE) for i in range(1, 6)],
+    ("observer", "Demo observer", Role.OBSERVER),
+]
+LOGINS = (
+    "Demo log-ins (fictional data), all with the password 'demo-password':\n  "
+    + ", ".join(name for name, _label, _role in ACCOUNTS)
+    + "\n  'coordinator' is also a site administrator."
+)
+
+# Near the seat of a real Banner in Inner Mongolia (Xinhui, Aohan Banner); the villages and
+# everything in them are invented. The Shuanghe village centre is about 10 km from the town.
+TOWN = (42.2930, 119.9200)
+VILLAGES = [
+    ("Shuanghe Village (双河村)", "SH", 42.3630, 119.8350),
+    ("Liangshui Village (凉水村)", "LS", 42.2400, 120.0100),
+]
+
+
+def database_is_empty() -> bool:
+    return db.session.scalar(select(Project.id).limit(1)) is None
+
+
+def _project() -> Project:
+    project = db.session.scalar(select(Project).where(Project.slug == DEMO_SLUG))
+    if project is None:
+        project = Project(
+            slug=DEMO_SLUG,
+            name="X Banner left-behind children study (fictional demo)",
+            region="Inner Mongolia, China — fictional data",
+            description=(
+                "A fictional project modelled on a community-based participatory action "
+                "research study with left-behind children in two villages of a Banner in Inner "
+                "Mongolia. Every person, household and figure here is invented.\n\n"
+                "虚构示例项目：内蒙古某旗两个村的留守儿童社区参与式行动研究。所有人物、住户和数字均为虚构。"
+            ),
+            timezone="Asia/Shanghai",
+            map_center_lat=TOWN[0] + 0.02,
+            map_center_lon=TOWN[1] - 0.03,
+            map_zoom=11,
+            is_demo=True,
+        )
+        db.session.add(project)
+        db.session.flush()
+    return project
+
+
+def _accounts(project: Project) -> None:
+    for username, display_name, role in ACCOUNTS:
+        user = db.session.scalar(select(User).where(User.username == username))
+        if user is None:
+            user = User(username=username, display_name=display_name)
+            set_password(user, DEMO_PASSWORD)
+            user.is_admin = role == Role.COORDINATOR
+            db.session.add(user)
+            db.session.flush()
+        membership = db.session.scalar(
+            select(Membership).where(
+                Membership.project_id == project.id, Membership.user_id == user.id
+            )
+        )
+        if membership is None:
+            db.session.add(Membership(project=project, user=user, role=role))
+
+
+def _villages(project: Project) -> None:
+    existing = {v.code for v in project.villages}
+    for name, code, lat, lon in VILLAGES:
+        if code not in existing:
+            db.session.add(
+                Village(project=project, name=name, code=code, center_lat=lat, center_lon=lon)
+            )
+    db.session.flush()
+
+
+STEPS: list[Callable[[Project], None]] = [_accounts, _villages]
+
+
+def load() -> str:
+    project = _project()
+    for step in STEPS:
+        step(project)
+    db.session.flush()
+    return f"Demo project '{project.name}' is ready at /projects/{project.slug}/."

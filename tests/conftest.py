@@ -1,0 +1,140 @@
+"""Test fixtures: one app per session, each test in a transaction that is rolled back.
+
+Set CBPAR_TEST_DATABASE_URL to run the whole suite on PostgreSQL instead of SQLite.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from cbpar import create_app
+from cbpar.auth.models import User
+from cbpar.db import Base, db
+from cbpar.projects.models import Membership, Project, Village
+from cbpar.security import Role
+
+PASSWORD = "correct horse battery"
+POSTGRES_URL = os.environ.get("CBPAR_TEST_DATABASE_URL", "")
+
+
+def config_for_tests(tmp_path, **extra: Any) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "DATABASE_URL": POSTGRES_URL or f"sqlite:///{tmp_path / 'test.sqlite3'}",
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+        # A cheap hash keeps the suite fast; production uses scrypt.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
+        "WTF_CSRF_ENABLED": False,
+        "LOGIN_RATE_LIMIT_ENABLED": False,
+        "SERVER_NAME": "localhost",
+        **extra,
+    }
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory) -> Iterator[Flask]:
+    app = create_app(config_for_tests(tmp_path_factory.mktemp("app")))
+    with app.app_context():
+        Base.metadata.drop_all(db.engine)
+        Base.metadata.create_all(db.engine)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def database(app: Flask) -> Iterator[None]:
+    """Every test runs inside one outer transaction, rolled back at the end."""
+    state = app.extensions["cbpar_db"]
+    original = state.factory
+    connection = state.engine.connect()
+    outer = connection.begin()
+    db.bind_sessions(app, bind=connection, join_transaction_mode="create_savepoint")
+    try:
+        yield
+    finally:
+        state.factory = original
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def client(app: Flask, database: None) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def ctx(app: Flask, database: None) -> Iterator[None]:
+    """An app context for tests that call services directly (do not mix with `client`)."""
+    with app.test_request_context():
+        yield
+
+
+# --- factories -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_user(app: Flask, database: None) -> Callable[..., User]:
+    def make(username: str = "alice", password: str = PASSWORD, **fields: Any) -> User:
+        from cbpar.auth.services import set_password
+
+        with app.app_context():
+            user = User(username=username, display_name=fields.pop("display_name", ""), **fields)
+            if password:
+                set_password(user, password)
+            db.session.add(user)
+            db.session.commit()
+            return user
+
+    return make
+
+
+@pytest.fixture
+def make_project(app: Flask, database: None) -> Callable[..., Project]:
+    def make(slug: str = "p1", members: dict[User, Role] | None = None, **fields: Any) -> Project:
+        with app.app_context():
+            project = Project(slug=slug, name=fields.pop("name", f"Project {slug}"), **fields)
+            db.session.add(project)
+            db.session.add(Village(project=project, name="Shuanghe", code="SH"))
+            for user, role in (members or {}).items():
+                db.session.add(Membership(project=project, user_id=user.id, role=role))
+            db.session.commit()
+            return project
+
+    return make
+
+
+@pytest.fixture
+def login(client: FlaskClient) -> Callable[..., Any]:
+    def do(user: User | str, password: str = PASSWORD, c: FlaskClient | None = None) -> Any:
+        username = user if isinstance(user, str) else user.username
+        response = (c or client).post("/login", data={"username": username, "password": password})
+        assert response.status_code == 302, f"log-in as {username} failed"
+        return response
+
+    return do
+
+
+@pytest.fixture
+def team(make_user, make_project) -> dict[str, Any]:
+    """A project with one member of each role, plus an outsider."""
+    users = {role: make_user(role.value) for role in Role}
+    outsider = make_user("outsider")
+    project = make_project("p1", members={users[r]: r for r in Role})
+    return {"project": project, "users": users, "outsider": outsider}
+
+
+def csrf_token_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html
+    )
+    assert match, "no CSRF token in page"
+    return match.group(1)
