@@ -102,13 +102,26 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from cbpar.api import bp as api_bp
-    from cbpar.auth import bp as auth_bp
-    from cbpar.core import bp as core_bp
-    from cbpar.projects import bp as projects_bp
+    from cbpar import (
+        api,
+        attachments,
+        auth,
+        comments,
+        core,
+        interviews,
+        mapping,
+        meetings,
+        memos,
+        projects,
+    )
 
-    for bp in (core_bp, auth_bp, projects_bp, api_bp):
-        app.register_blueprint(bp)
+    for feature in (core, auth, projects, mapping, memos, interviews, comments, attachments,
+                    meetings, api):  # fmt: skip
+        app.register_blueprint(feature.bp)
+
+    from cbpar import links
+
+    links.register_core_types()
 
 
 def _init_templates(app: Flask) -> None:
@@ -117,6 +130,7 @@ def _init_templates(app: Flask) -> None:
     from cbpar.core.hooks import csp_nonce
     from cbpar.i18n import LOCALE_NAMES, SUPPORTED_LOCALES, html_lang, local_time
     from cbpar.security import ROLE_LABELS, Cap, Role, can
+    from cbpar.text import markdown_markup
 
     app.jinja_env.globals.update(
         can=can,
@@ -130,3 +144,4 @@ def _init_templates(app: Flask) -> None:
         html_lang=html_lang,
     )
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["markdown"] = markdown_markup

@@ -181,15 +181,27 @@ def members_add(project_slug: str, username: str, role: str) -> None:
 
 @main.command("demo")
 @click.option("--if-empty", is_flag=True, help="Only when the database has no project yet.")
+@click.option(
+    "--households",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Also make N synthetic households (for benchmarks; codes from 1001 per village).",
+)
+@click.option(
+    "--facilities",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Also make M synthetic facilities of mixed kinds, a third of them kindergartens.",
+)
 @with_appcontext
-def demo(if_empty: bool) -> None:
+def demo(if_empty: bool, households: int, facilities: int) -> None:
     """Load the fictional demo project (slug `demo`); running it again adds nothing twice."""
     from cbpar import demo as demo_data
 
     if if_empty and not demo_data.database_is_empty():
         click.echo("The database has projects already; demo not loaded.")
         return
-    summary = demo_data.load()
+    summary = demo_data.load(households=households, facilities=facilities)
     db.session.commit()
     click.echo(summary)
     click.echo(demo_data.LOGINS)

@@ -47,6 +47,11 @@ class Defaults:
     WTF_CSRF_TIME_LIMIT: int | None = None  # token lives as long as the session
     PER_PAGE: int = 50
     SQL_ECHO: bool = False
+    # Basemap: "openstreetmap", "none" (no basemap, e.g. offline), or an XYZ URL template such
+    # as https://example.org/{z}/{x}/{y}.png, with its attribution. See docs/mapping.md.
+    TILES: str = "openstreetmap"
+    TILES_ATTRIBUTION: str = ""
+    MAP_BBOX_CAP: int = 5000  # most households one bbox request answers with
 
 
 # Environment names that differ from the config key they set.
@@ -54,7 +59,7 @@ ENV_ALIASES = {"CBPAR_RATELIMIT_STORAGE": "RATELIMIT_STORAGE_URI"}
 
 
 def instance_path(overrides: dict[str, Any] | None = None) -> Path:
-    """The instance folder: the factory's INSTANCE_PATH, then CBPAR_INSTANCE_PATH, then ./instance."""
+    """The instance folder: INSTANCE_PATH given to the factory, CBPAR_INSTANCE_PATH, ./instance."""
     if overrides and overrides.get("INSTANCE_PATH"):
         return Path(overrides["INSTANCE_PATH"]).resolve()
     if os.environ.get("CBPAR_INSTANCE_PATH"):

@@ -141,7 +141,7 @@ class Database:
         return g._db_session
 
     def bind_sessions(self, app: Flask, **kwargs: Any) -> None:
-        """Point new sessions elsewhere (tests bind them to a connection in an outer transaction)."""
+        """Point new sessions elsewhere (tests: at one connection, rolled back after each test)."""
         state: _State = app.extensions["cbpar_db"]
         state.factory = sessionmaker(expire_on_commit=False, **kwargs)
 

@@ -95,12 +95,27 @@ def _villages(project: Project) -> None:
     db.session.flush()
 
 
-STEPS: list[Callable[[Project], None]] = [_accounts, _villages]
+def _map_records(project: Project) -> None:
+    from cbpar.mapping import demo as mapping_demo
+
+    mapping_demo.load_facilities(project, TOWN)
+    mapping_demo.load_households(project)
 
 
-def load() -> str:
+STEPS: list[Callable[[Project], None]] = [_accounts, _villages, _map_records]
+
+
+def load(households: int = 0, facilities: int = 0) -> str:
+    """Load the demo; `households` and `facilities` add synthetic records for benchmarks."""
     project = _project()
     for step in STEPS:
         step(project)
+    summary = f"Demo project '{project.name}' is ready at /projects/{project.slug}/."
+    if households or facilities:
+        from cbpar.mapping import demo as mapping_demo
+
+        added_h = mapping_demo.synthetic_households(project, households, TOWN)
+        added_f = mapping_demo.synthetic_facilities(project, facilities, TOWN)
+        summary += f"\nSynthetic records added: {added_h} households, {added_f} facilities."
     db.session.flush()
-    return f"Demo project '{project.name}' is ready at /projects/{project.slug}/."
+    return summary

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import g, request, session
+from flask import g, has_request_context, request, session
 from flask_login import current_user
 
 SUPPORTED_LOCALES = ("en", "zh_Hans")
@@ -24,6 +24,8 @@ def _from_browser() -> str | None:
 
 def select_locale() -> str:
     """The user's setting, then this browser's choice, then Accept-Language, then English."""
+    if not has_request_context():
+        return "en"  # command line
     if current_user and current_user.is_authenticated and current_user.locale:
         return current_user.locale
     if session.get("locale") in SUPPORTED_LOCALES:

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 if TYPE_CHECKING:
-    from cbpar.projects.models import Membership, Project
+    from cbpar.projects.models import Membership
 
 
 class Role(StrEnum):
@@ -117,6 +117,26 @@ def can(cap: Cap | str) -> bool:
     return membership_can(g.get("membership"), Cap(cap))
 
 
+def _guard(
+    label: str | Cap, check: Callable[..., Any]
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Wrap a view: log-in first, then `check(kwargs)`, which may abort or rewrite kwargs."""
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                from cbpar.extensions import login_manager
+
+                return login_manager.unauthorized()
+            return view(*args, **check(kwargs))
+
+        wrapped.required_capability = label  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorator
+
+
 def require(cap: Cap) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Load the project named by `slug` for a member, and check one capability.
 
@@ -124,55 +144,28 @@ def require(cap: Cap) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     The view receives `project` instead of `slug`.
     """
 
-    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(view)
-        def wrapped(*args: Any, slug: str, **kwargs: Any) -> Any:
-            from cbpar.projects.services import load_for_member
+    def check(kwargs: dict[str, Any]) -> dict[str, Any]:
+        from cbpar.projects.services import load_for_member
 
-            if not current_user.is_authenticated:
-                from cbpar.extensions import login_manager
-
-                return login_manager.unauthorized()
-            project, membership = load_for_member(slug, current_user)
-            if project is None:
-                abort(404)
-            g.project, g.membership = project, membership
-            if not membership_can(membership, cap):
-                abort(403)
-            return view(*args, project=project, **kwargs)
-
-        wrapped.required_capability = cap  # type: ignore[attr-defined]
-        return wrapped
-
-    return decorator
-
-
-def require_admin(view: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if not current_user.is_authenticated:
-            from cbpar.extensions import login_manager
-
-            return login_manager.unauthorized()
-        if not current_user.is_admin:
+        project, membership = load_for_member(kwargs.pop("slug"), current_user)
+        if project is None:
+            abort(404)
+        g.project, g.membership = project, membership
+        if not membership_can(membership, cap):
             abort(403)
-        return view(*args, **kwargs)
+        return {**kwargs, "project": project}
 
-    wrapped.required_capability = "site_admin"  # type: ignore[attr-defined]
-    return wrapped
+    return _guard(cap, check)
 
 
-def require_login(view: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if not current_user.is_authenticated:
-            from cbpar.extensions import login_manager
+def _admin_only(kwargs: dict[str, Any]) -> dict[str, Any]:
+    if not current_user.is_admin:
+        abort(403)
+    return kwargs
 
-            return login_manager.unauthorized()
-        return view(*args, **kwargs)
 
-    wrapped.required_capability = "authenticated"  # type: ignore[attr-defined]
-    return wrapped
+require_admin = _guard("site_admin", _admin_only)
+require_login = _guard("authenticated", lambda kwargs: kwargs)
 
 
 def public(view: Callable[..., Any]) -> Callable[..., Any]:

@@ -138,3 +138,19 @@ def csrf_token_from(html: str) -> str:
     )
     assert match, "no CSRF token in page"
     return match.group(1)
+
+
+def fresh_app(tmp_path, **extra: Any) -> Flask:
+    """An app of its own on a new SQLite file, for tests that commit for real or add routes."""
+    app = create_app(
+        config_for_tests(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path / 'own.sqlite3'}", **extra)
+    )
+    with app.app_context():
+        Base.metadata.create_all(db.engine)
+    return app
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "browser" in item.path.parts:
+            item.add_marker(pytest.mark.browser)

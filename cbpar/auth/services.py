@@ -108,10 +108,13 @@ def end_all_sessions(user: User) -> None:
 
 
 def log_out(user: User) -> None:
+    locale = session.get("locale") or user.locale
     end_all_sessions(user)
     audit.record("logout", user, actor=user)
     logout_user()
     session.clear()
+    if locale:
+        session["locale"] = locale  # the login page stays in the language the person chose
 
 
 # --- invitations -----------------------------------------------------------------------------

@@ -46,6 +46,7 @@ def init_app(app: Flask) -> None:
         headers.setdefault("Referrer-Policy", "same-origin")
         headers.setdefault("X-Frame-Options", "DENY")
         if response.mimetype == "text/html":
+            response.vary.add("Accept-Language")  # the language can come from the browser
             nonce = csp_nonce()
             headers.setdefault(
                 "Content-Security-Policy",

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Enum, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cbpar.db import Base, CreatedMixin, utcnow
@@ -52,6 +52,8 @@ class Village(CreatedMixin, Base):
     code: Mapped[str] = mapped_column(String(8))
     center_lat: Mapped[float | None]
     center_lon: Mapped[float | None]
+    # Optional GeoJSON Polygon geometry, drawn later.
+    boundary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     project: Mapped[Project] = relationship(back_populates="villages")
 

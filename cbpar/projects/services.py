@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select
@@ -25,6 +26,22 @@ PROJECT_FIELDS = (
     "map_zoom",
 )
 VILLAGE_FIELDS = ("name", "code", "center_lat", "center_lon")
+
+
+# Features add what is new for them to the project home page: a function of (project,
+# membership) returning (template, context) to include, or None to show nothing.
+HomePanel = Callable[[Project, Membership], tuple[str, dict[str, Any]] | None]
+HOME_PANELS: list[HomePanel] = []
+
+
+def register_home_panel(panel: HomePanel) -> HomePanel:
+    if panel not in HOME_PANELS:
+        HOME_PANELS.append(panel)
+    return panel
+
+
+def home_panels(project: Project, membership: Membership) -> list[tuple[str, dict[str, Any]]]:
+    return [shown for panel in HOME_PANELS if (shown := panel(project, membership))]
 
 
 class LastCoordinatorError(ValueError):

@@ -44,13 +44,15 @@ def home(project: Project):
     members = []
     if membership_can(g.membership, Cap.VIEW_MEMBERS):
         members = list(db.session.scalars(services.members_query(project).limit(200)))
-    return render_template(
+    page = render_template(
         "projects/home.html",
         project=project,
         members=members,
         counts=services.member_counts(project),
         villages=project.villages,
+        panels=services.home_panels(project, g.membership),
     )
+    return no_store(page)  # member names are personal data
 
 
 @bp.route("/projects/<slug>/settings", methods=["GET", "POST"])

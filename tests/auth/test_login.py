@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from cbpar import create_app
 from cbpar.audit import AuditEvent
 from cbpar.auth.models import User
 from cbpar.db import db
-from tests.conftest import PASSWORD, config_for_tests
+from tests.conftest import PASSWORD, fresh_app
 
 
 def audit_actions(app) -> list[str]:
@@ -166,16 +165,8 @@ def test_disabling_an_account_ends_its_sessions(app, client, make_user, login):
     assert "user_disabled" in audit_actions(app)
 
 
-def test_login_is_rate_limited_per_account(tmp_path, make_user):
-    app = create_app(
-        config_for_tests(
-            tmp_path, LOGIN_RATE_LIMIT_ENABLED=True, DATABASE_URL=f"sqlite:///{tmp_path}/rl.db"
-        )
-    )
-    with app.app_context():
-        from cbpar.db import Base
-
-        Base.metadata.create_all(db.engine)
+def test_login_is_rate_limited_per_account(tmp_path):
+    app = fresh_app(tmp_path, LOGIN_RATE_LIMIT_ENABLED=True)
     client = app.test_client()
     statuses = [
         client.post("/login", data={"username": "alice", "password": f"wrong-{i}"}).status_code

@@ -1,0 +1,84 @@
+"""GeoJSON endpoints for households, facilities and villages."""
+
+from __future__ import annotations
+
+import math
+
+from flask import current_app, g, request
+
+from cbpar.api import bp
+from cbpar.api.responses import error, json_response
+from cbpar.mapping import services
+from cbpar.projects.models import Project
+from cbpar.security import Cap, membership_can, require
+
+GEOJSON = "application/geo+json"
+DEFAULT_BBOX_CAP = 5000
+
+
+class BadParameter(ValueError):
+    def __init__(self, parameter: str, message: str) -> None:
+        super().__init__(message)
+        self.parameter = parameter
+
+
+def parse_bbox(raw: str | None) -> tuple[float, float, float, float] | None:
+    """`minLon,minLat,maxLon,maxLat` in degrees; minLon > maxLon means it crosses 180°."""
+    if raw is None:
+        return None
+    message = "bbox must be minLon,minLat,maxLon,maxLat in decimal degrees."
+    parts = raw.split(",")
+    if len(parts) != 4:
+        raise BadParameter("bbox", message)
+    try:
+        min_lon, min_lat, max_lon, max_lat = (float(p) for p in parts)
+    except ValueError:
+        raise BadParameter("bbox", message) from None
+    values = (min_lon, min_lat, max_lon, max_lat)
+    if not all(math.isfinite(v) for v in values):
+        raise BadParameter("bbox", message)
+    if not (-180 <= min_lon <= 180 and -180 <= max_lon <= 180):
+        raise BadParameter("bbox", "bbox longitudes must be between -180 and 180.")
+    if not (-90 <= min_lat <= 90 and -90 <= max_lat <= 90):
+        raise BadParameter("bbox", "bbox latitudes must be between -90 and 90.")
+    if min_lat > max_lat:
+        raise BadParameter("bbox", "bbox minLat must not be greater than maxLat.")
+    return values
+
+
+def _collection(features: list, **extra) -> dict:
+    return {"type": "FeatureCollection", **extra, "features": features}
+
+
+@bp.route("/projects/<slug>/households.geojson")
+@require(Cap.SEE_HOUSEHOLD_POINTS)
+def households_geojson(project: Project):
+    """Household points; counts and family situation only for roles that may see details."""
+    try:
+        bbox = parse_bbox(request.args.get("bbox"))
+    except BadParameter as exc:
+        return error(exc.parameter, str(exc))
+    details = membership_can(g.membership, Cap.SEE_HOUSEHOLD_DETAILS)
+    cap = int(current_app.config.get("MAP_BBOX_CAP", DEFAULT_BBOX_CAP))
+    meta: dict = {"details": details}
+    if bbox is not None:
+        meta.update(bbox=list(bbox), limit=cap)
+    body, _count, _truncated = services.households_geojson(
+        project, details=details, bbox=bbox, limit=cap if bbox else None, meta=meta
+    )
+    return json_response(body, request, mimetype=GEOJSON)
+
+
+@bp.route("/projects/<slug>/facilities.geojson")
+@require(Cap.VIEW_PROJECT)
+def facilities_geojson(project: Project):
+    return json_response(
+        _collection(services.facility_features(project)), request, mimetype=GEOJSON
+    )
+
+
+@bp.route("/projects/<slug>/villages.geojson")
+@require(Cap.SEE_VILLAGE_TOTALS)
+def villages_geojson(project: Project):
+    """Village centres with per-village totals: the aggregate view every member may see."""
+    return json_response(_collection(services.village_features(project)), request, mimetype=GEOJSON)

@@ -1,0 +1,1 @@
+"""Meeting endpoints of the JSON API (being written)."""

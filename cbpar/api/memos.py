@@ -1,0 +1,1 @@
+"""Memo endpoints of the JSON API (being written)."""

@@ -1,0 +1,234 @@
+"""Comments: list a record's thread, add, edit or delete one's own, hide (coordinators).
+
+Any record type in the links registry can carry comments: its `visible` rule decides who
+reads them, and the COMMENT capability who writes. A feature whose records must not be
+discussed calls `exclude(name)`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from cbpar import audit, links, search
+from cbpar.comments.models import Comment
+from cbpar.db import db, utcnow
+from cbpar.security import Cap, membership_can
+from cbpar.text import plain_text, render_markdown
+
+EXCLUDED: set[str] = set()
+
+
+class CommentError(ValueError):
+    """A comment that may not be written (e.g. a reply to a reply)."""
+
+
+def exclude(type_name: str) -> None:
+    """Records of this type take no comments (e.g. interviews: their content is confidential)."""
+    EXCLUDED.add(type_name)
+
+
+def target_name(record: Any) -> str:
+    return links.type_of(record).name
+
+
+def can_read(record: Any, membership: Any) -> bool:
+    record_type = links.type_of(record)
+    return record_type.name not in EXCLUDED and record_type.visible(record, membership)
+
+
+def can_write(record: Any, membership: Any) -> bool:
+    return membership_can(membership, Cap.COMMENT) and can_read(record, membership)
+
+
+def resolve_target(project: Any, type_name: str, target_id: int) -> Any | None:
+    if type_name in EXCLUDED:
+        return None
+    return links.resolve(project.id, type_name, target_id)
+
+
+@dataclass
+class Entry:
+    comment: Comment
+    replies: list[Comment] = field(default_factory=list)
+
+
+def thread(record: Any) -> list[Entry]:
+    """Top-level comments, oldest first, each with its replies; one query."""
+    comments = list(
+        db.session.scalars(
+            select(Comment)
+            .where(
+                Comment.project_id == record.project_id,
+                Comment.target_type == target_name(record),
+                Comment.target_id == record.id,
+            )
+            .options(joinedload(Comment.author))
+            .order_by(Comment.created_at, Comment.id)
+        )
+    )
+    entries: dict[int, Entry] = {}
+    orphans: dict[int, list[Comment]] = defaultdict(list)
+    for comment in comments:
+        if comment.parent_id is None:
+            entries[comment.id] = Entry(comment)
+        else:
+            orphans[comment.parent_id].append(comment)
+    for parent_id, replies in orphans.items():
+        if parent_id in entries:
+            entries[parent_id].replies = replies
+    # A deleted comment with no replies has nothing left to show.
+    return [e for e in entries.values() if not (e.comment.deleted and not e.replies)]
+
+
+def count_for(type_name: str, ids: list[int]) -> dict[int, int]:
+    """How many visible comments each record has (for lists), in one query."""
+    from sqlalchemy import func
+
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(Comment.target_id, func.count())
+        .where(
+            Comment.target_type == type_name,
+            Comment.target_id.in_(ids),
+            Comment.deleted.is_(False),
+            Comment.hidden.is_(False),
+        )
+        .group_by(Comment.target_id)
+    )
+    return dict(rows.all())
+
+
+def get(project: Any, comment_id: int) -> Comment | None:
+    return db.session.scalar(
+        select(Comment).where(Comment.id == comment_id, Comment.project_id == project.id)
+    )
+
+
+def target_of(comment: Comment) -> Any | None:
+    return links.resolve(comment.project_id, comment.target_type, comment.target_id)
+
+
+def add(record: Any, author: Any, body: str, parent_id: int | None = None) -> Comment:
+    if parent_id is not None:
+        parent = db.session.get(Comment, parent_id)
+        if (
+            parent is None
+            or parent.target_type != target_name(record)
+            or parent.target_id != record.id
+            or parent.deleted
+        ):
+            raise CommentError("no such comment to reply to")
+        # Replies stay one level deep: answering a reply answers its top-level comment.
+        parent_id = parent.parent_id or parent.id
+    comment = Comment(
+        project_id=record.project_id,
+        target_type=target_name(record),
+        target_id=record.id,
+        parent_id=parent_id,
+        author_id=author.id,
+        body=body,
+        html=render_markdown(body),
+    )
+    db.session.add(comment)
+    db.session.flush()
+    audit.record(
+        "comment_added", comment, project=record.project_id,
+        details={"target": comment.target_type, "target_id": record.id},
+    )  # fmt: skip
+    return comment
+
+
+def can_edit(comment: Comment, user: Any) -> bool:
+    return not comment.deleted and comment.author_id == getattr(user, "id", None)
+
+
+def edit(comment: Comment, body: str) -> None:
+    comment.body = body
+    comment.html = render_markdown(body)
+    comment.edited_at = utcnow()
+    audit.record("comment_edited", comment, project=comment.project_id)
+
+
+def delete(comment: Comment) -> None:
+    """Soft delete: replies under it stay readable; the text is gone."""
+    comment.deleted = True
+    comment.body = ""
+    comment.html = ""
+    audit.record("comment_deleted", comment, project=comment.project_id)
+
+
+def set_hidden(comment: Comment, hidden: bool, by: Any) -> None:
+    comment.hidden = hidden
+    comment.hidden_by_id = by.id if hidden else None
+    audit.record("comment_hidden" if hidden else "comment_shown", comment,
+                 project=comment.project_id)  # fmt: skip
+
+
+def delete_all_for(record: Any) -> None:
+    """Forget the comments of a record that is being deleted."""
+    for comment in db.session.scalars(
+        select(Comment).where(
+            Comment.target_type == target_name(record), Comment.target_id == record.id
+        )
+    ):
+        db.session.delete(comment)
+
+
+def search_comments(project: Any, membership: Any, terms: list[str], limit: int) -> list[Any]:
+    """Search provider: comments whose record the member may read."""
+    rows = list(
+        db.session.scalars(
+            select(Comment)
+            .where(
+                Comment.project_id == project.id,
+                Comment.deleted.is_(False),
+                Comment.hidden.is_(False),
+                Comment.target_type.not_in(EXCLUDED or {""}),
+                search.matches([Comment.body], terms),
+            )
+            .order_by(Comment.created_at.desc())
+            .limit(limit * 3)
+        )
+    )
+    # Load the commented records with one query per type, keeping those the member may read.
+    by_type: dict[str, set[int]] = defaultdict(set)
+    for comment in rows:
+        by_type[comment.target_type].add(comment.target_id)
+    readable: dict[tuple[str, int], Any] = {}
+    for type_name, ids in by_type.items():
+        record_type = links.REGISTRY.get(type_name)
+        if record_type is None:
+            continue
+        model = record_type.model
+        for record in db.session.scalars(select(model).where(model.id.in_(ids))):
+            if record.project_id == project.id and record_type.visible(record, membership):
+                readable[(type_name, record.id)] = record
+    hits = []
+    for comment in rows:
+        record = readable.get((comment.target_type, comment.target_id))
+        if record is None:
+            continue
+        record_type = links.REGISTRY[comment.target_type]
+        hits.append(
+            search.Hit(
+                type="comment",
+                id=comment.id,
+                title=record_type.label(record),
+                url=record_type.url(record, project.slug) + f"#comment-{comment.id}",
+                snippet=search.snippet(plain_text(comment.body), terms),
+                when=comment.created_at,
+                extra={"on": record_type.name},
+            )
+        )
+        if len(hits) >= limit:
+            break
+    return hits
+
+
+search.register("comment", search_comments)

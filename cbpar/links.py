@@ -1,0 +1,226 @@
+"""Links between records of a project, whatever their kind.
+
+A memo is *about* a household, a meeting *discussed* a memo, a need rests on *evidence*.
+Each feature registers its record types here once (name, model, label, URL, who may see
+one); links are stored in one table and loaded per type in one query, never per row.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import url_for
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from cbpar import audit
+from cbpar.db import Base, CreatedMixin, db
+from cbpar.security import Cap, membership_can
+
+
+class RecordLink(CreatedMixin, Base):
+    __tablename__ = "record_link"
+    __table_args__ = (
+        UniqueConstraint("source_type", "source_id", "target_type", "target_id", "relation"),
+        Index("ix_record_link_target", "target_type", "target_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("project.id", ondelete="CASCADE"), index=True
+    )
+    source_type: Mapped[str] = mapped_column(String(32))
+    source_id: Mapped[int]
+    target_type: Mapped[str] = mapped_column(String(32))
+    target_id: Mapped[int]
+    relation: Mapped[str] = mapped_column(String(24))  # "about", "discussed", "evidence", ...
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+
+@dataclass(frozen=True)
+class RecordType:
+    """How links show and guard one kind of record."""
+
+    name: str  # stored in record_link, e.g. "household"
+    model: type
+    label: Callable[[Any], str]  # e.g. lambda h: h.code
+    endpoint: str  # its page; called with slug and `id_arg`
+    id_arg: str
+    visible: Callable[[Any, Any], bool]  # (record, membership) -> may this member see it?
+    kind_label: Callable[[], str] = lambda: ""
+
+    def url(self, record: Any, slug: str) -> str:
+        return url_for(self.endpoint, slug=slug, **{self.id_arg: record.id})
+
+
+REGISTRY: dict[str, RecordType] = {}
+
+
+def register(record_type: RecordType) -> None:
+    REGISTRY[record_type.name] = record_type
+
+
+def type_of(record: Any) -> RecordType:
+    for record_type in REGISTRY.values():
+        if isinstance(record, record_type.model):
+            return record_type
+    raise KeyError(f"{type(record).__name__} is not a linkable record type")
+
+
+def needs(cap: Cap) -> Callable[[Any, Any], bool]:
+    """A `visible` rule for records any member with this capability may see."""
+    return lambda _record, membership: membership_can(membership, cap)
+
+
+def resolve(project_id: int, type_name: str, record_id: int) -> Any | None:
+    """The record of that type and id, if it belongs to this project."""
+    record_type = REGISTRY.get(type_name)
+    if record_type is None:
+        return None
+    record = db.session.get(record_type.model, record_id)
+    if record is None or getattr(record, "project_id", None) != project_id:
+        return None
+    return record
+
+
+def add(source: Any, target: Any, relation: str, by: Any = None) -> RecordLink:
+    """Link two records of the same project (once; adding it again changes nothing)."""
+    if source.project_id != target.project_id:
+        raise ValueError("records of different projects cannot be linked")
+    key = {
+        "source_type": type_of(source).name,
+        "source_id": source.id,
+        "target_type": type_of(target).name,
+        "target_id": target.id,
+        "relation": relation,
+    }
+    existing = db.session.scalar(select(RecordLink).filter_by(**key))
+    if existing is not None:
+        return existing
+    link = RecordLink(project_id=source.project_id, created_by_id=getattr(by, "id", None), **key)
+    db.session.add(link)
+    db.session.flush()
+    audit.record("link_added", link, project=source.project_id, details=key)
+    return link
+
+
+def remove(source: Any, target: Any, relation: str) -> bool:
+    key = {
+        "source_type": type_of(source).name,
+        "source_id": source.id,
+        "target_type": type_of(target).name,
+        "target_id": target.id,
+        "relation": relation,
+    }
+    link = db.session.scalar(select(RecordLink).filter_by(**key))
+    if link is None:
+        return False
+    audit.record("link_removed", link, project=source.project_id, details=key)
+    db.session.delete(link)
+    return True
+
+
+def remove_all(record: Any) -> None:
+    """Forget every link to or from a record that is being deleted."""
+    name = type_of(record).name
+    for link in db.session.scalars(
+        select(RecordLink).where(
+            ((RecordLink.source_type == name) & (RecordLink.source_id == record.id))
+            | ((RecordLink.target_type == name) & (RecordLink.target_id == record.id))
+        )
+    ):
+        db.session.delete(link)
+
+
+@dataclass(frozen=True)
+class Linked:
+    """A record at the other end of a link, ready to show."""
+
+    type: RecordType
+    record: Any
+    relation: str
+
+    def label(self) -> str:
+        return self.type.label(self.record)
+
+    def url(self, slug: str) -> str:
+        return self.type.url(self.record, slug)
+
+
+def _load(pairs: Iterable[tuple[str, int, str]], membership: Any) -> list[Linked]:
+    """Load (type, id, relation) triples with one query per type; keep what the member may see."""
+    by_type: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for type_name, record_id, relation in pairs:
+        if type_name in REGISTRY:
+            by_type[type_name].append((record_id, relation))
+    found: list[Linked] = []
+    for type_name, items in by_type.items():
+        record_type = REGISTRY[type_name]
+        ids = {record_id for record_id, _ in items}
+        records = {
+            r.id: r
+            for r in db.session.scalars(
+                select(record_type.model).where(record_type.model.id.in_(ids))
+            )
+        }
+        for record_id, relation in items:
+            record = records.get(record_id)
+            if record is not None and record_type.visible(record, membership):
+                found.append(Linked(record_type, record, relation))
+    return found
+
+
+def targets_of(source: Any, membership: Any, relation: str | None = None) -> list[Linked]:
+    """What this record links to (e.g. the households a memo is about)."""
+    query = select(RecordLink.target_type, RecordLink.target_id, RecordLink.relation).where(
+        RecordLink.source_type == type_of(source).name, RecordLink.source_id == source.id
+    )
+    if relation is not None:
+        query = query.where(RecordLink.relation == relation)
+    return _load(db.session.execute(query.order_by(RecordLink.id)), membership)
+
+
+def sources_of(target: Any, membership: Any, relation: str | None = None) -> list[Linked]:
+    """What links to this record (e.g. the memos about a household), as this member may see."""
+    query = select(RecordLink.source_type, RecordLink.source_id, RecordLink.relation).where(
+        RecordLink.target_type == type_of(target).name, RecordLink.target_id == target.id
+    )
+    if relation is not None:
+        query = query.where(RecordLink.relation == relation)
+    return _load(db.session.execute(query.order_by(RecordLink.id)), membership)
+
+
+def register_core_types() -> None:
+    """The record types that exist before any later feature: villages and map records."""
+    from flask_babel import lazy_gettext as _l
+
+    from cbpar.mapping.models import Facility, Household, SavedAnalysis
+    from cbpar.projects.models import Village
+
+    register(
+        RecordType(
+            "village", Village, lambda v: v.name, "projects.home", "village_id",
+            needs(Cap.VIEW_PROJECT), lambda: str(_l("Village")),
+        )
+    )  # fmt: skip
+    register(
+        RecordType(
+            "household", Household, lambda h: h.code, "mapping.household", "household_id",
+            needs(Cap.SEE_HOUSEHOLD_DETAILS), lambda: str(_l("Household")),
+        )
+    )  # fmt: skip
+    register(
+        RecordType(
+            "facility", Facility, lambda f: f.name, "mapping.facility", "facility_id",
+            needs(Cap.VIEW_PROJECT), lambda: str(_l("Facility")),
+        )
+    )  # fmt: skip
+    register(
+        RecordType(
+            "saved_analysis", SavedAnalysis, lambda a: a.name, "mapping.saved_analysis",
+            "analysis_id", needs(Cap.SEE_VILLAGE_TOTALS), lambda: str(_l("Map analysis")),
+        )
+    )  # fmt: skip

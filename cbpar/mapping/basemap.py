@@ -1,0 +1,82 @@
+"""The folium map behind the map pages, wired to vendored Leaflet assets only (no CDN)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import folium
+from branca.element import CssLink, JavascriptLink
+
+# Folium's own default assets come from CDNs (jQuery, Bootstrap, Font Awesome, awesome-markers);
+# the map needs none of them. Every asset below is served from static/vendor/ with its licence.
+VENDOR_JS = [
+    ("leaflet", "vendor/leaflet/leaflet.js"),
+    ("leaflet_markercluster", "vendor/leaflet.markercluster/leaflet.markercluster.js"),
+]
+VENDOR_CSS = [
+    ("leaflet_css", "vendor/leaflet/leaflet.css"),
+    ("markercluster_css", "vendor/leaflet.markercluster/MarkerCluster.css"),
+    ("markercluster_default_css", "vendor/leaflet.markercluster/MarkerCluster.Default.css"),
+]
+DEFAULT_ATTRIBUTION = "Map tiles"
+
+
+@dataclass
+class MapParts:
+    """What a page template needs: asset URLs, the map's element, and its (inline) script."""
+
+    css: list[str]
+    js: list[str]
+    html: str
+    script: str
+    name: str  # the JavaScript variable folium gives the L.Map
+
+
+def _tiles(setting: str, attribution: str) -> tuple[str | None, str | None]:
+    value = (setting or "").strip()
+    if not value or value.lower() == "openstreetmap":
+        return "OpenStreetMap", None
+    if value.lower() == "none":
+        return None, None
+    return value, attribution or DEFAULT_ATTRIBUTION
+
+
+def build(
+    *,
+    center: tuple[float, float],
+    zoom: int,
+    tiles: str,
+    attribution: str,
+    static_url: Callable[[str], str],
+) -> MapParts:
+    """A Leaflet map by folium, its assets pointed at static/ (raises if any is not local)."""
+    tile_source, attr = _tiles(tiles, attribution)
+    fmap = folium.Map(
+        location=list(center),
+        zoom_start=zoom,
+        tiles=tile_source,
+        attr=attr,
+        prefer_canvas=True,
+        control_scale=True,
+    )
+    fmap.default_js = [(name, static_url(path)) for name, path in VENDOR_JS]
+    fmap.default_css = [(name, static_url(path)) for name, path in VENDOR_CSS]
+    figure = fmap.get_root()
+    figure.render()
+    js, css = [], []
+    for child in figure.header._children.values():
+        if isinstance(child, JavascriptLink):
+            js.append(child.url)
+        elif isinstance(child, CssLink):
+            css.append(child.url)
+    for url in (*js, *css):
+        if "//" in url:
+            raise ValueError(f"map asset not served locally: {url}")
+    return MapParts(
+        css=css,
+        js=js,
+        html=figure.html.render().strip(),
+        script=figure.script.render().strip(),
+        name=fmap.get_name(),
+    )

@@ -1,0 +1,242 @@
+"""Forms for households and facilities: every check a field worker's typing needs."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    FloatField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+
+from cbpar.mapping.labels import CAREGIVER_LABELS, KIND_LABELS, MIGRANT_LABELS, STATUS_LABELS
+from cbpar.mapping.models import Caregiver, FacilityKind, FacilityStatus, MigrantParents
+
+MAX_COUNT = 99  # a plausibility bound on people in one household
+
+HOUSEHOLD_FIELDS = (
+    "village_id",
+    "lat",
+    "lon",
+    "members",
+    "children_under_6",
+    "children_6_17",
+    "left_behind_children",
+    "migrant_parents",
+    "caregiver",
+    "visited_on",
+    "consent_on",
+    "consent_given_by",
+    "notes",
+)
+FACILITY_FIELDS = (
+    "name",
+    "kind",
+    "status",
+    "village_id",
+    "lat",
+    "lon",
+    "capacity",
+    "opened_on",
+    "notes",
+)
+
+
+def _choices(labels: dict[Any, Any]) -> list[SelectChoice]:
+    return [SelectChoice(value.value, label) for value, label in labels.items()]
+
+
+def _optional_int(value: Any) -> int | None:
+    return int(value) if value not in (None, "", "None") else None
+
+
+def _count(label: Any) -> IntegerField:
+    return IntegerField(
+        label,
+        validators=[
+            InputRequired(message=_l("Enter a whole number (0 or more).")),
+            NumberRange(0, MAX_COUNT, message=_l("Enter a whole number from 0 to 99.")),
+        ],
+        render_kw={"inputmode": "numeric", "min": 0, "step": 1},
+    )
+
+
+def _latitude() -> FloatField:
+    return FloatField(
+        _l("Latitude"),
+        validators=[
+            InputRequired(message=_l("Enter a latitude in decimal degrees.")),
+            NumberRange(-90, 90, message=_l("Latitude is between -90 and 90.")),
+        ],
+        description=_l("Decimal degrees (WGS 84), e.g. 42.36301."),
+        render_kw={"inputmode": "decimal"},
+    )
+
+
+def _longitude() -> FloatField:
+    return FloatField(
+        _l("Longitude"),
+        validators=[
+            InputRequired(message=_l("Enter a longitude in decimal degrees.")),
+            NumberRange(-180, 180, message=_l("Longitude is between -180 and 180.")),
+        ],
+        description=_l("Decimal degrees (WGS 84), e.g. 119.83512."),
+        render_kw={"inputmode": "decimal"},
+    )
+
+
+class NotInFuture:
+    """A date no later than the form's `today` (the project's local date)."""
+
+    def __call__(self, form: Any, field: DateField) -> None:
+        today: date = getattr(form, "today", None) or date.today()
+        if field.data is not None and field.data > today:
+            raise ValidationError(_l("This date is in the future."))
+
+
+class HouseholdForm(FlaskForm):
+    village_id = SelectField(_l("Village"), coerce=_optional_int, validators=[InputRequired()])
+    lat = _latitude()
+    lon = _longitude()
+    members = _count(_l("Members of the household"))
+    children_under_6 = _count(_l("Children under 6"))
+    children_6_17 = _count(_l("Children 6 to 17"))
+    left_behind_children = _count(_l("Left-behind children"))
+    migrant_parents = SelectField(
+        _l("Parents working away"), choices=_choices(MIGRANT_LABELS), validators=[InputRequired()]
+    )
+    caregiver = SelectField(
+        _l("Main caregiver of the children"),
+        choices=_choices(CAREGIVER_LABELS),
+        validators=[InputRequired()],
+    )
+    visited_on = DateField(_l("Date of visit"), validators=[Optional(), NotInFuture()])
+    consent_on = DateField(
+        _l("Consent to be recorded, date"), validators=[Optional(), NotInFuture()]
+    )
+    consent_given_by = StringField(
+        _l("Consent given by"),
+        validators=[Optional(), Length(max=120)],
+        description=_l("A role, not a name: e.g. grandmother, mother."),
+    )
+    notes = TextAreaField(
+        _l("Notes (sensitive)"),
+        validators=[Optional(), Length(max=10000)],
+        description=_l("Plain text. Seen only by the field team; never write names here."),
+    )
+    version = HiddenField()
+
+    def __init__(self, *args: Any, villages: list[Any] = (), today: date | None = None, **kw: Any):
+        super().__init__(*args, **kw)
+        self.village_id.choices = [SelectChoice(v.id, v.name) for v in villages]
+        self.today = today or date.today()
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = super().validate(extra_validators)
+        counts = [
+            self.members.data,
+            self.children_under_6.data,
+            self.children_6_17.data,
+            self.left_behind_children.data,
+        ]
+        if not ok or any(c is None for c in counts):
+            return ok
+        children = self.children_under_6.data + self.children_6_17.data
+        if self.left_behind_children.data > children:
+            self.left_behind_children.errors = [
+                *self.left_behind_children.errors,
+                _l(
+                    "Left-behind children cannot be more than the children under 18 (%(n)d).",
+                    n=children,
+                ),
+            ]
+            ok = False
+        if self.members.data < max(children, 1):
+            self.members.errors = [
+                *self.members.errors,
+                _l("A household has at least one member, and at least as many as its children."),
+            ]
+            ok = False
+        if self.consent_given_by.data and not self.consent_on.data:
+            self.consent_on.errors = [
+                *self.consent_on.errors,
+                _l("Give the date consent was given."),
+            ]
+            ok = False
+        return ok
+
+    def data_dict(self) -> dict[str, Any]:
+        return {
+            "village_id": self.village_id.data,
+            "lat": self.lat.data,
+            "lon": self.lon.data,
+            "members": self.members.data,
+            "children_under_6": self.children_under_6.data,
+            "children_6_17": self.children_6_17.data,
+            "left_behind_children": self.left_behind_children.data,
+            "migrant_parents": MigrantParents(self.migrant_parents.data),
+            "caregiver": Caregiver(self.caregiver.data),
+            "visited_on": self.visited_on.data,
+            "consent_on": self.consent_on.data,
+            "consent_given_by": (self.consent_given_by.data or "").strip(),
+            "notes": (self.notes.data or "").strip(),
+        }
+
+
+class FacilityForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200)])
+    kind = SelectField(_l("Kind"), choices=_choices(KIND_LABELS), validators=[InputRequired()])
+    status = SelectField(
+        _l("Status"),
+        choices=_choices(STATUS_LABELS),
+        default=FacilityStatus.OPERATING.value,
+        validators=[InputRequired()],
+    )
+    village_id = SelectField(_l("Village"), coerce=_optional_int, validators=[Optional()])
+    lat = _latitude()
+    lon = _longitude()
+    capacity = IntegerField(
+        _l("Capacity"),
+        validators=[
+            Optional(),
+            NumberRange(0, 100000, message=_l("Enter a whole number (0 or more).")),
+        ],
+        description=_l("Children, pupils or beds; leave empty if unknown."),
+        render_kw={"inputmode": "numeric", "min": 0, "step": 1},
+    )
+    opened_on = DateField(
+        _l("Date opened"),
+        validators=[Optional()],
+        description=_l("Used for 'then and now' comparisons; may be planned."),
+    )
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=10000)])
+    version = HiddenField()
+
+    def __init__(self, *args: Any, villages: list[Any] = (), **kw: Any):
+        super().__init__(*args, **kw)
+        self.village_id.choices = [SelectChoice("", _l("(none)"))] + [
+            SelectChoice(v.id, v.name) for v in villages
+        ]
+
+    def data_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name.data.strip(),
+            "kind": FacilityKind(self.kind.data),
+            "status": FacilityStatus(self.status.data),
+            "village_id": self.village_id.data,
+            "lat": self.lat.data,
+            "lon": self.lon.data,
+            "capacity": self.capacity.data,
+            "opened_on": self.opened_on.data,
+            "notes": (self.notes.data or "").strip(),
+        }

@@ -1,0 +1,147 @@
+"""Community map records: households (pseudonymous), facilities, saved distance analyses."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from cbpar.db import Base, CreatedMixin, utcnow
+
+if TYPE_CHECKING:
+    from cbpar.projects.models import Project, Village
+
+
+def _enum(cls: type[StrEnum], length: int = 24) -> Enum:
+    return Enum(
+        cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e]
+    )
+
+
+class MigrantParents(StrEnum):
+    NONE = "none"
+    FATHER = "father"
+    MOTHER = "mother"
+    BOTH = "both"
+
+
+class Caregiver(StrEnum):
+    PARENTS = "parents"
+    GRANDPARENTS = "grandparents"
+    OTHER_RELATIVES = "other_relatives"
+    OTHER = "other"
+
+
+class FacilityKind(StrEnum):
+    KINDERGARTEN = "kindergarten"
+    PRIMARY_SCHOOL = "primary_school"
+    MIDDLE_SCHOOL = "middle_school"
+    CLINIC = "clinic"
+    VILLAGE_COMMITTEE = "village_committee"
+    LIBRARY = "library"
+    SOCIAL_WORK_STATION = "social_work_station"
+    OTHER = "other"
+
+
+class FacilityStatus(StrEnum):
+    PLANNED = "planned"
+    UNDER_CONSTRUCTION = "under_construction"
+    OPERATING = "operating"
+    CLOSED = "closed"
+
+
+class Household(CreatedMixin, Base):
+    """A household, known by a pseudonymous code (e.g. SH-017), never by a name."""
+
+    __tablename__ = "household"
+    __table_args__ = (
+        UniqueConstraint("project_id", "code"),
+        UniqueConstraint("village_id", "number"),
+        Index("ix_household_project_id_lat_lon", "project_id", "lat", "lon"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    village_id: Mapped[int] = mapped_column(
+        ForeignKey("village.id", ondelete="RESTRICT"), index=True
+    )
+    number: Mapped[int]  # per village; the code is the village code and this number
+    code: Mapped[str] = mapped_column(String(24))
+    lat: Mapped[float]
+    lon: Mapped[float]
+    # Sensitive: counts and family situation, shown only to roles with SEE_HOUSEHOLD_DETAILS.
+    members: Mapped[int] = mapped_column(default=0)
+    children_under_6: Mapped[int] = mapped_column(default=0)
+    children_6_17: Mapped[int] = mapped_column(default=0)
+    left_behind_children: Mapped[int] = mapped_column(default=0)
+    migrant_parents: Mapped[MigrantParents] = mapped_column(
+        _enum(MigrantParents), default=MigrantParents.NONE
+    )
+    caregiver: Mapped[Caregiver] = mapped_column(_enum(Caregiver), default=Caregiver.PARENTS)
+    visited_on: Mapped[date | None]
+    consent_on: Mapped[date | None]
+    consent_given_by: Mapped[str] = mapped_column(String(120), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    # Where the record came from when imported (e.g. an ODK/KoBo submission id).
+    source_id: Mapped[str | None] = mapped_column(String(120))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Optimistic locking: an edit based on an older version is refused, not overwritten.
+    version: Mapped[int] = mapped_column(default=1)
+
+    village: Mapped[Village] = relationship()
+    project: Mapped[Project] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def children(self) -> int:
+        return self.children_under_6 + self.children_6_17
+
+
+class Facility(CreatedMixin, Base):
+    __tablename__ = "facility"
+    __table_args__ = (Index("ix_facility_project_id_kind_status", "project_id", "kind", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    village_id: Mapped[int | None] = mapped_column(ForeignKey("village.id", ondelete="SET NULL"))
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[FacilityKind] = mapped_column(_enum(FacilityKind))
+    status: Mapped[FacilityStatus] = mapped_column(
+        _enum(FacilityStatus), default=FacilityStatus.OPERATING
+    )
+    lat: Mapped[float]
+    lon: Mapped[float]
+    capacity: Mapped[int | None]
+    opened_on: Mapped[date | None]
+    notes: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    village: Mapped[Village | None] = relationship()
+    project: Mapped[Project] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class SavedAnalysis(CreatedMixin, Base):
+    """A named accessibility result, kept with its parameters so it can serve as evidence."""
+
+    __tablename__ = "saved_analysis"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("project.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[FacilityKind] = mapped_column(_enum(FacilityKind))
+    within_km: Mapped[float]
+    as_of: Mapped[date]
+    candidates: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [[lat, lon], ...]
+    result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # the API's answer
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    project: Mapped[Project] = relationship()

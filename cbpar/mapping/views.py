@@ -1,0 +1,298 @@
+"""Household and facility pages: list, create, edit, delete, CSV export.
+
+Who sees what on the households page: roles with SEE_HOUSEHOLD_DETAILS get the list of
+households; every other member (committee, observers) gets per-village totals only.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from cbpar.auth.forms import EmptyForm
+from cbpar.db import db
+from cbpar.mapping import bp, services
+from cbpar.mapping.forms import FACILITY_FIELDS, HOUSEHOLD_FIELDS, FacilityForm, HouseholdForm
+from cbpar.mapping.labels import CAREGIVER_LABELS, KIND_LABELS, MIGRANT_LABELS, STATUS_LABELS
+from cbpar.projects.models import Project
+from cbpar.security import Cap, membership_can, require
+from cbpar.web import invalid, no_store, page_number, paginate
+
+LABELS = {
+    "MIGRANT_LABELS": MIGRANT_LABELS,
+    "CAREGIVER_LABELS": CAREGIVER_LABELS,
+    "KIND_LABELS": KIND_LABELS,
+    "STATUS_LABELS": STATUS_LABELS,
+}
+
+
+def _today(project: Project) -> date:
+    return datetime.now(ZoneInfo(project.timezone)).date()
+
+
+def _int_arg(name: str) -> int | None:
+    try:
+        return int(request.args[name])
+    except (KeyError, ValueError):
+        return None
+
+
+def _version() -> int:
+    """The version the edit form was loaded with (from the request: the form falls back to the
+    record's current version when the field is missing, which would defeat the check)."""
+    try:
+        return int(request.form["version"])
+    except (KeyError, ValueError):
+        abort(400)
+
+
+def _csv(body: str, filename: str) -> Response:
+    response = no_store(body)
+    response.mimetype = "text/csv"
+    response.charset = "utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _shown(field: Any, value: Any) -> Any:
+    """A value as the user knows it: a choice's label rather than its stored code."""
+    for choice in getattr(field, "choices", None) or ():
+        if str(choice.value) == str(value if value is not None else ""):
+            return choice.label
+    return "" if value is None else value
+
+
+def _conflict_rows(form: Any, record: Any, fields: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Each field where what the user typed differs from what is stored now."""
+    rows = []
+    for name in fields:
+        field = getattr(form, name)
+        stored = getattr(record, name)
+        if field.data == stored or (field.data in (None, "") and stored in (None, "")):
+            continue
+        rows.append(
+            {
+                "label": field.label.text,
+                "yours": _shown(field, field.data),
+                "stored": _shown(field, stored),
+            }
+        )
+    return rows
+
+
+# --- households ------------------------------------------------------------------------------
+
+
+@bp.route("/projects/<slug>/households")
+@require(Cap.SEE_VILLAGE_TOTALS)
+def households(project: Project):
+    villages = services.villages(project)
+    if not membership_can(g.membership, Cap.SEE_HOUSEHOLD_DETAILS):
+        totals = services.village_totals(project)
+        return no_store(
+            render_template("mapping/household_totals.html", project=project, totals=totals)
+        )
+    sort = request.args.get("sort", "code")
+    sort = sort if sort in services.HOUSEHOLD_SORTS else "code"
+    village_id = _int_arg("village")
+    migrant = request.args.get("migrant_parents") or None
+    query = services.households_query(
+        project, village_id=village_id, migrant_parents=migrant, sort=sort
+    )
+    page = paginate(query, page_number(request.args.get("page")), 50)
+    filters = {"sort": sort}
+    if village_id is not None:
+        filters["village"] = village_id
+    if migrant:
+        filters["migrant_parents"] = migrant
+    return no_store(
+        render_template(
+            "mapping/households.html",
+            project=project,
+            page=page,
+            villages=villages,
+            filters=filters,
+            **LABELS,
+        )
+    )
+
+
+@bp.route("/projects/<slug>/households.csv")
+@require(Cap.SEE_HOUSEHOLD_DETAILS)
+def households_csv(project: Project):
+    body, rows = services.households_csv(project)
+    services.record_export(project, "households", rows)
+    return _csv(body, f"{project.slug}-households.csv")
+
+
+@bp.route("/projects/<slug>/households/new", methods=["GET", "POST"])
+@require(Cap.EDIT_FIELD_RECORDS)
+def new_household(project: Project):
+    villages = services.villages(project)
+    form = HouseholdForm(villages=villages, today=_today(project))
+    if request.method == "GET" and _int_arg("village") is not None:
+        form.village_id.data = _int_arg("village")
+    context = {"form": form, "project": project, "household": None, "villages": villages}
+    if form.validate_on_submit():
+        household = services.create_household(project, form.data_dict())
+        flash(_("Household %(code)s added.", code=household.code), "success")
+        return redirect(url_for("mapping.household", slug=project.slug, household_id=household.id))
+    if form.is_submitted():
+        return invalid("mapping/household_form.html", **context)
+    return no_store(render_template("mapping/household_form.html", **context))
+
+
+@bp.route("/projects/<slug>/households/<int:household_id>")
+@require(Cap.SEE_HOUSEHOLD_DETAILS)
+def household(project: Project, household_id: int):
+    record = services.get_household(project, household_id) or abort(404)
+    return no_store(
+        render_template("mapping/household.html", project=project, household=record, **LABELS)
+    )
+
+
+@bp.route("/projects/<slug>/households/<int:household_id>/edit", methods=["GET", "POST"])
+@require(Cap.EDIT_FIELD_RECORDS)
+def edit_household(project: Project, household_id: int):
+    record = services.get_household(project, household_id) or abort(404)
+    villages = services.villages(project)
+    form = HouseholdForm(obj=record, villages=villages, today=_today(project))
+    context = {
+        "form": form,
+        "project": project,
+        "household": record,
+        "villages": villages,
+        "delete_form": EmptyForm(),
+    }
+    if form.validate_on_submit():
+        try:
+            services.update_household(record, form.data_dict(), _version())
+        except services.EditConflict:
+            return _household_conflict(project, household_id, form, context)
+        flash(_("Household %(code)s saved.", code=record.code), "success")
+        return redirect(url_for("mapping.household", slug=project.slug, household_id=record.id))
+    if form.is_submitted():
+        return invalid("mapping/household_form.html", **context)
+    return no_store(render_template("mapping/household_form.html", **context))
+
+
+def _household_conflict(project: Project, household_id: int, form: HouseholdForm, context: dict):
+    db.session.rollback()
+    current = services.get_household(project, household_id)
+    if current is None:
+        flash(_("Someone else deleted this household while you were editing it."), "error")
+        return no_store(render_template("mapping/household_form.html", **context), 409)
+    conflict = _conflict_rows(form, current, HOUSEHOLD_FIELDS)
+    form.version.data = str(current.version)  # saving again now overwrites, knowingly
+    context.update(household=current, conflict=conflict)
+    return no_store(render_template("mapping/household_form.html", **context), 409)
+
+
+@bp.route("/projects/<slug>/households/<int:household_id>/delete", methods=["POST"])
+@require(Cap.EDIT_FIELD_RECORDS)
+def delete_household(project: Project, household_id: int):
+    record = services.get_household(project, household_id) or abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    code = record.code
+    services.delete_household(record)
+    flash(_("Household %(code)s deleted.", code=code), "success")
+    return redirect(url_for("mapping.households", slug=project.slug))
+
+
+# --- facilities ------------------------------------------------------------------------------
+
+
+@bp.route("/projects/<slug>/facilities")
+@require(Cap.VIEW_PROJECT)
+def facilities(project: Project):
+    sort = request.args.get("sort", "name")
+    sort = sort if sort in services.FACILITY_SORTS else "name"
+    village_id = _int_arg("village")
+    kind = request.args.get("kind") or None
+    status = request.args.get("status") or None
+    query = services.facilities_query(
+        project, village_id=village_id, kind=kind, status=status, sort=sort
+    )
+    page = paginate(query, page_number(request.args.get("page")), 50)
+    filters: dict[str, Any] = {"sort": sort}
+    for key, value in (("village", village_id), ("kind", kind), ("status", status)):
+        if value is not None:
+            filters[key] = value
+    return render_template(
+        "mapping/facilities.html",
+        project=project,
+        page=page,
+        villages=services.villages(project),
+        filters=filters,
+        **LABELS,
+    )
+
+
+@bp.route("/projects/<slug>/facilities.csv")
+@require(Cap.VIEW_PROJECT)
+def facilities_csv(project: Project):
+    body, rows = services.facilities_csv(project)
+    services.record_export(project, "facilities", rows)
+    return _csv(body, f"{project.slug}-facilities.csv")
+
+
+@bp.route("/projects/<slug>/facilities/new", methods=["GET", "POST"])
+@require(Cap.EDIT_FIELD_RECORDS)
+def new_facility(project: Project):
+    form = FacilityForm(villages=services.villages(project))
+    context = {"form": form, "project": project, "facility": None}
+    if form.validate_on_submit():
+        facility = services.create_facility(project, form.data_dict())
+        flash(_("Facility added."), "success")
+        return redirect(url_for("mapping.facility", slug=project.slug, facility_id=facility.id))
+    if form.is_submitted():
+        return invalid("mapping/facility_form.html", **context)
+    return render_template("mapping/facility_form.html", **context)
+
+
+@bp.route("/projects/<slug>/facilities/<int:facility_id>")
+@require(Cap.VIEW_PROJECT)
+def facility(project: Project, facility_id: int):
+    record = services.get_facility(project, facility_id) or abort(404)
+    return render_template("mapping/facility.html", project=project, facility=record, **LABELS)
+
+
+@bp.route("/projects/<slug>/facilities/<int:facility_id>/edit", methods=["GET", "POST"])
+@require(Cap.EDIT_FIELD_RECORDS)
+def edit_facility(project: Project, facility_id: int):
+    record = services.get_facility(project, facility_id) or abort(404)
+    form = FacilityForm(obj=record, villages=services.villages(project))
+    context = {"form": form, "project": project, "facility": record, "delete_form": EmptyForm()}
+    if form.validate_on_submit():
+        try:
+            services.update_facility(record, form.data_dict(), _version())
+        except services.EditConflict:
+            db.session.rollback()
+            current = services.get_facility(project, facility_id) or abort(409)
+            context.update(
+                facility=current,
+                conflict=_conflict_rows(form, current, FACILITY_FIELDS),
+            )
+            form.version.data = str(current.version)
+            return no_store(render_template("mapping/facility_form.html", **context), 409)
+        flash(_("Facility saved."), "success")
+        return redirect(url_for("mapping.facility", slug=project.slug, facility_id=record.id))
+    if form.is_submitted():
+        return invalid("mapping/facility_form.html", **context)
+    return render_template("mapping/facility_form.html", **context)
+
+
+@bp.route("/projects/<slug>/facilities/<int:facility_id>/delete", methods=["POST"])
+@require(Cap.EDIT_FIELD_RECORDS)
+def delete_facility(project: Project, facility_id: int):
+    record = services.get_facility(project, facility_id) or abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.delete_facility(record)
+    flash(_("Facility deleted."), "success")
+    return redirect(url_for("mapping.facilities", slug=project.slug))

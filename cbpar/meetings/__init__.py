@@ -1,0 +1,7 @@
+"""Meetings, attendance, minutes, decisions and action items."""
+
+from flask import Blueprint
+
+bp = Blueprint("meetings", __name__)
+
+from cbpar.meetings import views  # noqa: E402,F401

@@ -1,0 +1,280 @@
+"""Meetings, who attended, minutes and their revisions, decisions, action items, calendar feeds."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from cbpar.db import Base, CreatedMixin, utcnow
+
+if TYPE_CHECKING:
+    from cbpar.auth.models import User
+    from cbpar.projects.models import Project, Village
+
+
+def _enum(cls: type[StrEnum], length: int = 24) -> Enum:
+    return Enum(
+        cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e]
+    )
+
+
+class MeetingKind(StrEnum):
+    RESEARCH_TEAM = "research_team"
+    COMMUNITY = "community"
+    VILLAGE_COMMITTEE = "village_committee"
+
+
+class MeetingStatus(StrEnum):
+    PLANNED = "planned"
+    HELD = "held"
+    MINUTES_APPROVED = "minutes_approved"
+    CANCELLED = "cancelled"
+
+
+class GuestRole(StrEnum):
+    VILLAGER = "villager"
+    PARENT = "parent"
+    GRANDPARENT_CAREGIVER = "grandparent_caregiver"
+    TEACHER = "teacher"
+    COMMITTEE_MEMBER = "committee_member"
+    OTHER = "other"
+
+
+class Gender(StrEnum):
+    WOMAN = "woman"
+    MAN = "man"
+    OTHER = "other"  # other, or not said
+
+
+class AgeGroup(StrEnum):
+    UNDER_18 = "under_18"
+    FROM_18_TO_35 = "18_35"
+    FROM_36_TO_59 = "36_59"
+    OVER_60 = "60_plus"
+
+
+class ActionStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    DROPPED = "dropped"
+
+
+class ApprovalMode(StrEnum):
+    COORDINATOR = "coordinator"
+    ATTENDEES = "attendees"
+
+
+class RevisionKind(StrEnum):
+    DRAFT = "draft"
+    APPROVAL = "approval"
+    CORRECTION = "correction"
+
+
+class Meeting(CreatedMixin, Base):
+    __tablename__ = "meeting"
+    __table_args__ = (Index("ix_meeting_project_id_starts_at", "project_id", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    kind: Mapped[MeetingKind] = mapped_column(_enum(MeetingKind))
+    title: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime | None]
+    place: Mapped[str] = mapped_column(String(200), default="")
+    village_id: Mapped[int | None] = mapped_column(ForeignKey("village.id", ondelete="SET NULL"))
+    agenda: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[MeetingStatus] = mapped_column(
+        _enum(MeetingStatus), default=MeetingStatus.PLANNED
+    )
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    project: Mapped[Project] = relationship()
+    village: Mapped[Village | None] = relationship()
+    attendances: Mapped[list[Attendance]] = relationship(
+        back_populates="meeting", cascade="all, delete-orphan"
+    )
+    guests: Mapped[list[Guest]] = relationship(
+        back_populates="meeting", cascade="all, delete-orphan", order_by="Guest.id"
+    )
+    minutes: Mapped[Minutes | None] = relationship(
+        back_populates="meeting", cascade="all, delete-orphan"
+    )
+    decisions: Mapped[list[Decision]] = relationship(
+        back_populates="meeting", cascade="all, delete-orphan", order_by="Decision.id"
+    )
+    action_items: Mapped[list[ActionItem]] = relationship(
+        back_populates="meeting", cascade="all, delete-orphan", order_by="ActionItem.id"
+    )
+
+
+class Attendance(Base):
+    """A project member who was at the meeting."""
+
+    __tablename__ = "meeting_attendance"
+    __table_args__ = (UniqueConstraint("meeting_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="attendances")
+    user: Mapped[User] = relationship()
+
+
+class Guest(Base):
+    """Someone without an account who took part; the name is optional, the figures are not."""
+
+    __tablename__ = "meeting_guest"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meeting.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(120), default="")
+    role: Mapped[GuestRole] = mapped_column(_enum(GuestRole), default=GuestRole.VILLAGER)
+    gender: Mapped[Gender] = mapped_column(_enum(Gender), default=Gender.OTHER)
+    age_group: Mapped[AgeGroup | None] = mapped_column(_enum(AgeGroup))
+
+    meeting: Mapped[Meeting] = relationship(back_populates="guests")
+
+
+class Minutes(Base):
+    """The current text of a meeting's minutes; every save also leaves a MinutesRevision."""
+
+    __tablename__ = "meeting_minutes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meeting.id", ondelete="CASCADE"), unique=True
+    )
+    body: Mapped[str] = mapped_column(Text, default="")
+    approved_at: Mapped[datetime | None]
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    # Optimistic locking: a save based on an older version is refused (409), never lost.
+    version: Mapped[int] = mapped_column(default=1)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="minutes")
+    revisions: Mapped[list[MinutesRevision]] = relationship(
+        back_populates="minutes", cascade="all, delete-orphan", order_by="MinutesRevision.number"
+    )
+    approvals: Mapped[list[MinutesApproval]] = relationship(
+        back_populates="minutes", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def approved(self) -> bool:
+        return self.approved_at is not None
+
+
+class MinutesRevision(CreatedMixin, Base):
+    __tablename__ = "meeting_minutes_revision"
+    __table_args__ = (UniqueConstraint("minutes_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    minutes_id: Mapped[int] = mapped_column(ForeignKey("meeting_minutes.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    body: Mapped[str] = mapped_column(Text, default="")
+    kind: Mapped[RevisionKind] = mapped_column(_enum(RevisionKind), default=RevisionKind.DRAFT)
+    reason: Mapped[str] = mapped_column(Text, default="")  # required for corrections
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    minutes: Mapped[Minutes] = relationship(back_populates="revisions")
+    author: Mapped[User | None] = relationship()
+
+
+class MinutesApproval(CreatedMixin, Base):
+    """One attending member's approval of one revision (when attendees approve minutes)."""
+
+    __tablename__ = "meeting_minutes_approval"
+    __table_args__ = (UniqueConstraint("minutes_id", "user_id", "revision_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    minutes_id: Mapped[int] = mapped_column(ForeignKey("meeting_minutes.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    revision_number: Mapped[int]
+
+    minutes: Mapped[Minutes] = relationship(back_populates="approvals")
+    user: Mapped[User] = relationship()
+
+
+class Decision(CreatedMixin, Base):
+    __tablename__ = "meeting_decision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("project.id", ondelete="CASCADE"), index=True
+    )
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meeting.id", ondelete="CASCADE"), index=True
+    )
+    text: Mapped[str] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    meeting: Mapped[Meeting] = relationship(back_populates="decisions")
+
+
+class ActionItem(CreatedMixin, Base):
+    __tablename__ = "meeting_action_item"
+    __table_args__ = (Index("ix_meeting_action_item_project_id_status", "project_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meeting.id", ondelete="CASCADE"), index=True
+    )
+    what: Mapped[str] = mapped_column(Text)
+    # A member, or a named person without an account (e.g. "the village doctor").
+    assignee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
+    assignee_name: Mapped[str] = mapped_column(String(120), default="")
+    due_on: Mapped[date | None]
+    status: Mapped[ActionStatus] = mapped_column(_enum(ActionStatus), default=ActionStatus.OPEN)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="action_items")
+    assignee: Mapped[User | None] = relationship()
+
+    @property
+    def who(self) -> str:
+        return self.assignee.name if self.assignee is not None else self.assignee_name
+
+    def overdue(self, today: date) -> bool:
+        return self.status == ActionStatus.OPEN and self.due_on is not None and self.due_on < today
+
+
+class MeetingSettings(Base):
+    """Per-project meeting settings, kept here so the Project model stays the foundation's."""
+
+    __tablename__ = "meeting_settings"
+
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("project.id", ondelete="CASCADE"), primary_key=True
+    )
+    approval: Mapped[ApprovalMode] = mapped_column(
+        _enum(ApprovalMode), default=ApprovalMode.COORDINATOR
+    )
+
+
+class CalendarFeed(CreatedMixin, Base):
+    """A user's private calendar feed: the secret in the URL is shown once, kept as SHA-256."""
+
+    __tablename__ = "calendar_feed"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))
+    revoked_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()

@@ -1,0 +1,93 @@
+"""Search across a project's texts: each feature registers a provider for its records.
+
+Matching is a case-insensitive substring match (LIKE/ILIKE) on every term, so Chinese text,
+which has no spaces between words, is found on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from markupsafe import Markup, escape
+from sqlalchemy import ColumnElement, and_, or_
+
+MAX_TERMS = 8
+
+
+@dataclass(frozen=True)
+class Hit:
+    type: str  # "memo", "comment", "interview", "minutes", ...
+    id: int
+    title: str
+    url: str
+    snippet: Markup  # escaped text with <mark> around matches
+    when: datetime | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+# provider(project, membership, terms, limit) -> hits the member may see
+Provider = Callable[[Any, Any, list[str], int], list[Hit]]
+PROVIDERS: dict[str, Provider] = {}
+
+
+def register(name: str, provider: Provider) -> None:
+    PROVIDERS[name] = provider
+
+
+def terms_of(query: str) -> list[str]:
+    """Whitespace-separated terms, or one quoted phrase; at most MAX_TERMS."""
+    query = (query or "").strip()
+    phrases = re.findall(r'"([^"]+)"', query)
+    rest = re.sub(r'"[^"]*"', " ", query).split()
+    return [t for t in [*phrases, *rest] if t.strip()][:MAX_TERMS]
+
+
+def _like(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def matches(columns: list[Any], terms: list[str]) -> ColumnElement[bool]:
+    """Every term appears in at least one of the columns."""
+    return and_(*[or_(*[c.ilike(_like(t), escape="\\") for c in columns]) for t in terms])
+
+
+def highlight(text: str, terms: list[str]) -> Markup:
+    """Escape the text, then wrap each match of a term in <mark>."""
+    if not terms:
+        return escape(text)
+    pattern = re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)), re.I)
+    out, last = [], 0
+    for match in pattern.finditer(text):
+        out.append(escape(text[last : match.start()]))
+        out.append(Markup("<mark>%s</mark>") % match.group(0))
+        last = match.end()
+    out.append(escape(text[last:]))
+    return Markup("").join(out)
+
+
+def snippet(text: str, terms: list[str], width: int = 160) -> Markup:
+    """A window of `text` around the first match, highlighted."""
+    text = " ".join((text or "").split())
+    lowered = text.lower()
+    positions = [lowered.find(t.lower()) for t in terms if lowered.find(t.lower()) >= 0]
+    start = max(0, min(positions) - width // 3) if positions else 0
+    piece = text[start : start + width]
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if start + width < len(text) else ""
+    return Markup(prefix) + highlight(piece, terms) + Markup(suffix)
+
+
+def search(project: Any, membership: Any, query: str, limit: int = 50) -> list[Hit]:
+    terms = terms_of(query)
+    if not terms:
+        return []
+    hits: list[Hit] = []
+    for provider in PROVIDERS.values():
+        hits.extend(provider(project, membership, terms, limit))
+    hits.sort(key=lambda h: h.when.timestamp() if h.when else 0, reverse=True)
+    return hits[:limit]
