@@ -52,6 +52,9 @@ class Defaults:
     TILES: str = "openstreetmap"
     TILES_ATTRIBUTION: str = ""
     MAP_BBOX_CAP: int = 5000  # most households one bbox request answers with
+    MAX_ATTACHMENT_BYTES: int = 10 * 1024 * 1024  # largest file attached to a memo or interview
+    # Whole request bodies: one attachment plus the form around it.
+    MAX_CONTENT_LENGTH: int = MAX_ATTACHMENT_BYTES + 64 * 1024
 
 
 # Environment names that differ from the config key they set.

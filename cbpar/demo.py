@@ -102,7 +102,19 @@ def _map_records(project: Project) -> None:
     mapping_demo.load_households(project)
 
 
-STEPS: list[Callable[[Project], None]] = [_accounts, _villages, _map_records]
+def _memos(project: Project) -> None:
+    from cbpar.memos import demo as memos_demo
+
+    memos_demo.load(project)
+
+
+def _meetings(project: Project) -> None:
+    from cbpar.meetings import demo as meetings_demo
+
+    meetings_demo.load(project)  # after the memos: meetings link the memos they discussed
+
+
+STEPS: list[Callable[[Project], None]] = [_accounts, _villages, _map_records, _memos, _meetings]
 
 
 def load(households: int = 0, facilities: int = 0) -> str:

@@ -1,23 +1,56 @@
 """Every model, imported in one place so Alembic and the tests see the whole schema."""
 
+from cbpar.attachments.models import Attachment
 from cbpar.audit import AuditEvent
 from cbpar.auth.models import ApiToken, Invitation, User
+from cbpar.comments.models import Comment
 from cbpar.db import Base
+from cbpar.interviews.models import Interview
 from cbpar.links import RecordLink
 from cbpar.mapping.models import Facility, Household, SavedAnalysis
+from cbpar.meetings.models import (
+    ActionItem,
+    Attendance,
+    CalendarFeed,
+    Decision,
+    Guest,
+    Meeting,
+    MeetingSettings,
+    Minutes,
+    MinutesApproval,
+    MinutesRevision,
+)
+from cbpar.memos.models import Memo, MemoRevision, Tag, memo_tag
 from cbpar.projects.models import Membership, Project, Village
 
 __all__ = [
+    "ActionItem",
     "ApiToken",
+    "Attachment",
+    "Attendance",
     "AuditEvent",
     "Base",
+    "CalendarFeed",
+    "Comment",
+    "Decision",
     "Facility",
+    "Guest",
     "Household",
+    "Interview",
     "Invitation",
+    "Meeting",
+    "MeetingSettings",
     "Membership",
+    "Memo",
+    "MemoRevision",
+    "Minutes",
+    "MinutesApproval",
+    "MinutesRevision",
     "Project",
     "RecordLink",
     "SavedAnalysis",
+    "Tag",
     "User",
     "Village",
+    "memo_tag",
 ]

@@ -138,9 +138,11 @@ def add(record: Any, author: Any, body: str, parent_id: int | None = None) -> Co
     db.session.add(comment)
     db.session.flush()
     audit.record(
-        "comment_added", comment, project=record.project_id,
+        "comment_added",
+        comment,
+        project=record.project_id,
         details={"target": comment.target_type, "target_id": record.id},
-    )  # fmt: skip
+    )
     return comment
 
 
@@ -166,8 +168,9 @@ def delete(comment: Comment) -> None:
 def set_hidden(comment: Comment, hidden: bool, by: Any) -> None:
     comment.hidden = hidden
     comment.hidden_by_id = by.id if hidden else None
-    audit.record("comment_hidden" if hidden else "comment_shown", comment,
-                 project=comment.project_id)  # fmt: skip
+    audit.record(
+        "comment_hidden" if hidden else "comment_shown", comment, project=comment.project_id
+    )
 
 
 def delete_all_for(record: Any) -> None:

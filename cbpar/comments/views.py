@@ -11,7 +11,7 @@ from cbpar.auth.forms import EmptyForm
 from cbpar.comments import bp, services
 from cbpar.comments.forms import CommentForm
 from cbpar.projects.models import Project
-from cbpar.security import Cap, membership_can, require
+from cbpar.security import Cap, require
 from cbpar.web import invalid
 
 
@@ -49,8 +49,14 @@ def add(project: Project, target_type: str, target_id: int):
         abort(404)
     form = CommentForm()
     if not form.validate_on_submit():
-        return invalid("comments/form.html", project=project, form=form, record=record,
-                       action="add", comment=None)  # fmt: skip
+        return invalid(
+            "comments/form.html",
+            project=project,
+            form=form,
+            record=record,
+            action="add",
+            comment=None,
+        )
     parent_id = int(form.parent_id.data) if (form.parent_id.data or "").isdigit() else None
     try:
         comment = services.add(record, current_user, form.body.data, parent_id)
@@ -67,8 +73,13 @@ def edit(project: Project, comment_id: int):
     if not services.can_edit(comment, current_user):
         abort(403)
     form = CommentForm(obj=comment)
-    context = {"project": project, "form": form, "record": record, "action": "edit",
-               "comment": comment}  # fmt: skip
+    context = {
+        "project": project,
+        "form": form,
+        "record": record,
+        "action": "edit",
+        "comment": comment,
+    }
     if form.validate_on_submit():
         services.edit(comment, form.body.data)
         flash(_("Comment saved."), "success")
@@ -100,8 +111,3 @@ def hide(project: Project, comment_id: int):
     services.set_hidden(comment, not comment.hidden, current_user)
     flash(_("Comment hidden.") if comment.hidden else _("Comment shown again."), "success")
     return _back(project, record, comment.id)
-
-
-@bp.app_template_global()
-def may_hide_comments() -> bool:
-    return membership_can(g.get("membership"), Cap.MANAGE_PROJECT)

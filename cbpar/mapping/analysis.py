@@ -164,8 +164,17 @@ def village_names(project_id: int) -> dict[int, str]:
     return {vid: name for vid, name in rows}
 
 
+def _fetch_tuples(query: Any) -> list[tuple[Any, ...]]:
+    """All rows as the driver's plain tuples: SQLAlchemy Row objects cost ~10x more here."""
+    result = db.session.connection().execute(query)
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
+
+
 def load_households(project_id: int, *, with_codes: bool = False) -> HouseholdColumns:
-    """One SELECT of plain columns through Core (no ORM rows): 50,000 rows in tens of ms."""
+    """One SELECT of plain columns, turned into arrays: 50,000 rows in tens of ms."""
     columns: list[Any] = [
         Household.village_id,
         Household.lat,
@@ -175,20 +184,24 @@ def load_households(project_id: int, *, with_codes: bool = False) -> HouseholdCo
     ]
     if with_codes:
         columns.append(Household.code)
-    query = select(*columns).where(Household.project_id == project_id).order_by(Household.id)
-    rows = db.session.connection().execute(query).fetchall()
+    in_project = Household.project_id == project_id
+    if db.session.get_bind().dialect.name == "sqlite":
+        # SQLite would walk the (project_id, lat, lon) index and then look up every row; a
+        # table scan reads the same rows 3x faster while a database holds few projects.
+        in_project = Household.project_id + 0 == project_id
+    rows = _fetch_tuples(select(*columns).where(in_project).order_by(Household.id))
     if not rows:
         empty = np.zeros(0)
         ints = np.zeros(0, dtype=np.int64)
         return HouseholdColumns(ints, empty, empty, ints, ints, [])
-    data = list(zip(*rows, strict=True))
+    numbers = np.array([row[:5] for row in rows] if with_codes else rows, dtype=float)
     return HouseholdColumns(
-        village_id=np.asarray(data[0], dtype=np.int64),
-        lat=np.asarray(data[1], dtype=float),
-        lon=np.asarray(data[2], dtype=float),
-        children_under_6=np.asarray(data[3], dtype=np.int64),
-        left_behind_children=np.asarray(data[4], dtype=np.int64),
-        code=list(data[5]) if with_codes else [],
+        village_id=numbers[:, 0].astype(np.int64),
+        lat=numbers[:, 1],
+        lon=numbers[:, 2],
+        children_under_6=numbers[:, 3].astype(np.int64),
+        left_behind_children=numbers[:, 4].astype(np.int64),
+        code=[row[5] for row in rows] if with_codes else [],
     )
 
 

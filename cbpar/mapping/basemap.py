@@ -20,6 +20,7 @@ VENDOR_CSS = [
     ("markercluster_default_css", "vendor/leaflet.markercluster/MarkerCluster.Default.css"),
 ]
 DEFAULT_ATTRIBUTION = "Map tiles"
+MAX_ZOOM = 19
 
 
 @dataclass
@@ -55,11 +56,15 @@ def build(
     fmap = folium.Map(
         location=list(center),
         zoom_start=zoom,
+        max_zoom=MAX_ZOOM,
         tiles=tile_source,
         attr=attr,
         prefer_canvas=True,
         control_scale=True,
     )
+    # Marker clustering needs the map's own maxZoom; folium gives it only to a tile layer,
+    # so with TILES=none the map would have none.
+    fmap.options["max_zoom"] = MAX_ZOOM
     fmap.default_js = [(name, static_url(path)) for name, path in VENDOR_JS]
     fmap.default_css = [(name, static_url(path)) for name, path in VENDOR_CSS]
     figure = fmap.get_root()

@@ -4,4 +4,6 @@ from flask import Blueprint
 
 bp = Blueprint("meetings", __name__)
 
-from cbpar.meetings import views  # noqa: E402,F401
+from cbpar.meetings import integration, views  # noqa: E402,F401
+
+integration.register()

@@ -164,7 +164,8 @@
   Promise.all(jobs).then(function () {
     if (bounds.isValid()) { map.fitBounds(bounds, { padding: [20, 20], maxZoom: 15 }); }
     page.dataset.ready = "true";
-  }, function () {
+  }, function (error) {
+    console.error(error);
     say(text.load_error);
     page.dataset.ready = "error";
   });

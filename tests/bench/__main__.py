@@ -205,12 +205,21 @@ def main() -> int:
         )
         report.info("geo.what_if alone", f"{seconds * 1000:,.1f} ms")
 
+        points = f"/api/v1/projects/demo/accessibility/points?{query}"
+        seconds, response = median_seconds(lambda: get(points, **{"Accept-Encoding": "gzip"}))
+        report.info("analysis map points (distances), server time", f"{seconds * 1000:,.0f} ms")
+        report.info("analysis map points, gzipped size", f"{len(response.data) / 1e6:.2f} MB")
+
         print("Analysis page (server-rendered, with three candidates)")
         page = f"/projects/demo/analysis?{query}"
         seconds, response = median_seconds(lambda: get(page))
         report.info("server time", f"{seconds * 1000:,.0f} ms")
         report.info("HTML size", f"{len(response.data) / 1000:,.1f} KB")
         report.info("SQL statements", str(count_queries(app, lambda: get(page))))
+
+        from tests.bench import memos as memo_bench
+
+        memo_bench.run(app, client, report, median_seconds, count_queries)
 
         with app.app_context():
             db.engine.dispose()

@@ -13,11 +13,14 @@ BLOCKED = "Failed to load resource: net::ERR_FAILED"
 
 
 def watch_local_failures(page, live_server: str) -> list[str]:
+    """Requests to the app that failed (a favicon cancelled by a navigation does not count)."""
     failed: list[str] = []
-    page.on(
-        "requestfailed",
-        lambda request: failed.append(request.url) if request.url.startswith(live_server) else None,
-    )
+
+    def on_failed(request) -> None:
+        if request.url.startswith(live_server) and not request.url.endswith("favicon.svg"):
+            failed.append(f"{request.url}: {request.failure}")
+
+    page.on("requestfailed", on_failed)
     return failed
 
 
@@ -32,8 +35,8 @@ def open_map(page, url: str) -> None:
 
 
 def test_map_draws_facilities_and_households_offline(page, live_server):
-    failed = watch_local_failures(page, live_server)
     log_in(page, "coordinator")
+    failed = watch_local_failures(page, live_server)
     open_map(page, "/projects/demo/map")
     assert page.locator(".leaflet-container").count() == 1
     assert page.locator(".facility-icon").count() > 0
@@ -55,10 +58,10 @@ def test_map_draws_facilities_and_households_offline(page, live_server):
 
 
 def test_observer_sees_village_totals_not_households(page, live_server):
+    log_in(page, "observer")
     failed = watch_local_failures(page, live_server)
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
-    log_in(page, "observer")
     open_map(page, "/projects/demo/map")
     assert page.get_attribute("#map-page", "data-households") is None
     assert not any("households.geojson" in url for url in requested)
@@ -69,8 +72,8 @@ def test_observer_sees_village_totals_not_households(page, live_server):
 
 
 def test_clicking_the_analysis_map_places_a_candidate(page, live_server):
-    failed = watch_local_failures(page, live_server)
     log_in(page, "researcher")
+    failed = watch_local_failures(page, live_server)
     open_map(page, "/projects/demo/analysis?kind=kindergarten&within_km=5")
     assert int(page.get_attribute("#map-page", "data-households")) > 0
     assert page.locator("[data-figure=households_beyond]").count() == 1

@@ -235,3 +235,13 @@ def test_one_query_per_table(client, as_researcher, app):
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     # membership check (user, project+membership) plus villages, households, facilities.
     assert len(selects) <= 6, selects
+
+
+def test_etag_304_and_gzip(client, as_researcher):
+    query = {"kind": "kindergarten", "within_km": "5", "as_of": "2024-01-01"}
+    first = client.get(URL, query_string=query, headers={"Accept-Encoding": "gzip"})
+    assert first.status_code == 200
+    assert first.headers["Content-Encoding"] == "gzip"
+    etag = first.headers["ETag"]
+    again = client.get(URL, query_string=query, headers={"If-None-Match": etag})
+    assert again.status_code == 304

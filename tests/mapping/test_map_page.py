@@ -150,6 +150,8 @@ def test_no_basemap(client, login, team, app, monkeypatch):
     html = client.get(URL).get_data(as_text=True)
     assert "L.tileLayer(" not in html
     assert "L.map(" in html
+    # Without a tile layer the map itself must carry maxZoom, or clustering households fails.
+    assert '"maxZoom": 19' in html
 
 
 def test_custom_xyz_tiles_with_attribution(client, login, team, app, monkeypatch):

@@ -1,0 +1,34 @@
+"""Files attached to records: photos of paper maps, scanned consent forms, PDFs."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from cbpar.db import Base, CreatedMixin
+
+if TYPE_CHECKING:
+    from cbpar.auth.models import User
+
+
+class Attachment(CreatedMixin, Base):
+    """A stored file; on disk under a generated name, never the uploader's."""
+
+    __tablename__ = "attachment"
+    __table_args__ = (Index("ix_attachment_target", "target_type", "target_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("project.id", ondelete="CASCADE"), index=True
+    )
+    target_type: Mapped[str] = mapped_column(String(32))  # a links registry name
+    target_id: Mapped[int]
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    filename: Mapped[str] = mapped_column(String(200))  # shown and offered on download
+    content_type: Mapped[str] = mapped_column(String(64))  # detected from the content
+    size: Mapped[int]
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    uploaded_by: Mapped[User | None] = relationship()

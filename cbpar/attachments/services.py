@@ -1,0 +1,198 @@
+"""Attachments: type checked by content, stored under generated names, served after a check.
+
+A feature makes its records take attachments with `register_target(name, can_view,
+can_attach)`; both are functions of (record, membership).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from cbpar import audit, links
+from cbpar.attachments.models import Attachment
+from cbpar.db import db
+
+STORED_NAME = re.compile(r"^[0-9a-f]{32}\.(jpg|png|gif|webp|pdf)$")
+
+
+@dataclass(frozen=True)
+class Target:
+    can_view: Callable[[Any, Any], bool]
+    can_attach: Callable[[Any, Any], bool]
+
+
+TARGETS: dict[str, Target] = {}
+
+
+def register_target(name: str, can_view: Callable, can_attach: Callable) -> None:
+    TARGETS[name] = Target(can_view, can_attach)
+
+
+class Refused(ValueError):
+    """An upload that is not accepted; `too_large` tells the view to answer 413."""
+
+    def __init__(self, message: str, too_large: bool = False) -> None:
+        super().__init__(message)
+        self.too_large = too_large
+
+
+def detect_type(head: bytes) -> tuple[str, str] | None:
+    """(MIME type, extension) from the file's first bytes, or None if not an accepted type."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg", "jpg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png", "png"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif", "gif"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp", "webp"
+    if head.startswith(b"%PDF-"):
+        return "application/pdf", "pdf"
+    return None
+
+
+def clean_filename(name: str, ext: str) -> str:
+    """A display name without paths or control characters, ending in the detected extension."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = re.split(r"[\\/]", name)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip(" .")
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    return f"{(stem or 'file')[:150]}.{ext}"
+
+
+def max_bytes() -> int:
+    return int(current_app.config.get("MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024))
+
+
+def folder(project_id: int) -> Path:
+    return Path(current_app.instance_path, "uploads", str(int(project_id))).resolve()
+
+
+def path_of(attachment: Attachment) -> Path | None:
+    """The file on disk, only if its name is one we generated and it sits in its project folder."""
+    if not STORED_NAME.match(attachment.stored_name or ""):
+        return None
+    base = folder(attachment.project_id)
+    path = (base / attachment.stored_name).resolve()
+    if path.parent != base or not path.is_file():
+        return None
+    return path
+
+
+def target_name(record: Any) -> str:
+    return links.type_of(record).name
+
+
+def can_view(record: Any, membership: Any) -> bool:
+    target = TARGETS.get(target_name(record))
+    return target is not None and target.can_view(record, membership)
+
+
+def can_attach(record: Any, membership: Any) -> bool:
+    target = TARGETS.get(target_name(record))
+    return target is not None and target.can_attach(record, membership)
+
+
+def resolve_target(project: Any, type_name: str, target_id: int) -> Any | None:
+    if type_name not in TARGETS:
+        return None
+    return links.resolve(project.id, type_name, target_id)
+
+
+def list_for(record: Any) -> list[Attachment]:
+    return list(
+        db.session.scalars(
+            select(Attachment)
+            .where(
+                Attachment.project_id == record.project_id,
+                Attachment.target_type == target_name(record),
+                Attachment.target_id == record.id,
+            )
+            .options(joinedload(Attachment.uploaded_by))
+            .order_by(Attachment.created_at, Attachment.id)
+        )
+    )
+
+
+def get(project: Any, attachment_id: int) -> Attachment | None:
+    return db.session.scalar(
+        select(Attachment).where(
+            Attachment.id == attachment_id, Attachment.project_id == project.id
+        )
+    )
+
+
+def target_of(attachment: Attachment) -> Any | None:
+    return links.resolve(attachment.project_id, attachment.target_type, attachment.target_id)
+
+
+def save(record: Any, stream: IO[bytes], filename: str, user: Any) -> Attachment:
+    limit = max_bytes()
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise Refused("too large", too_large=True)
+    if not data:
+        raise Refused("empty")
+    detected = detect_type(data[:16])
+    if detected is None:
+        raise Refused("type")
+    content_type, ext = detected
+    base = folder(record.project_id)
+    base.mkdir(parents=True, exist_ok=True)
+    stored_name = f"{secrets.token_hex(16)}.{ext}"
+    fd = os.open(base / stored_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    attachment = Attachment(
+        project_id=record.project_id,
+        target_type=target_name(record),
+        target_id=record.id,
+        stored_name=stored_name,
+        filename=clean_filename(filename, ext),
+        content_type=content_type,
+        size=len(data),
+        uploaded_by_id=getattr(user, "id", None),
+    )
+    db.session.add(attachment)
+    db.session.flush()
+    audit.record(
+        "attachment_added",
+        attachment,
+        project=record.project_id,
+        details={
+            "target": attachment.target_type,
+            "target_id": record.id,
+            "type": content_type,
+            "size": len(data),
+        },
+    )
+    return attachment
+
+
+def delete(attachment: Attachment) -> None:
+    path = path_of(attachment)
+    audit.record(
+        "attachment_deleted",
+        attachment,
+        project=attachment.project_id,
+        details={"target": attachment.target_type, "target_id": attachment.target_id},
+    )
+    db.session.delete(attachment)
+    if path is not None:
+        path.unlink(missing_ok=True)
+
+
+def delete_all_for(record: Any) -> None:
+    for attachment in list_for(record):
+        delete(attachment)

@@ -1,0 +1,113 @@
+"""Interviews (key-informant and in-depth family) with their consent records."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Enum, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from cbpar.db import Base, CreatedMixin, utcnow
+
+if TYPE_CHECKING:
+    from cbpar.auth.models import User
+    from cbpar.mapping.models import Household
+
+
+def _enum(cls: type[StrEnum]) -> Enum:
+    return Enum(cls, native_enum=False, length=24, values_callable=lambda e: [m.value for m in e])
+
+
+class InterviewKind(StrEnum):
+    KEY_INFORMANT = "key_informant"
+    FAMILY = "family"
+
+
+class ConsentMethod(StrEnum):
+    WRITTEN = "written"
+    VERBAL = "verbal"
+
+
+class ConsentGiver(StrEnum):
+    PERSON = "person"  # the interviewee themself (an adult)
+    GUARDIAN = "guardian"  # a parent or guardian, for a minor
+
+
+class ChildAssent(StrEnum):
+    NOT_APPLICABLE = "not_applicable"  # no child takes part
+    GIVEN = "given"
+    REFUSED = "refused"
+
+
+KIND_LABELS = {
+    InterviewKind.KEY_INFORMANT: _l("Key-informant interview"),
+    InterviewKind.FAMILY: _l("In-depth family interview"),
+}
+METHOD_LABELS = {ConsentMethod.WRITTEN: _l("Written"), ConsentMethod.VERBAL: _l("Verbal")}
+GIVER_LABELS = {
+    ConsentGiver.PERSON: _l("The interviewee"),
+    ConsentGiver.GUARDIAN: _l("A parent or guardian (for a minor)"),
+}
+ASSENT_LABELS = {
+    ChildAssent.NOT_APPLICABLE: _l("No child takes part"),
+    ChildAssent.GIVEN: _l("The child agreed"),
+    ChildAssent.REFUSED: _l("The child did not agree"),
+}
+
+
+class Interview(CreatedMixin, Base):
+    """One interview. The interviewee is described by role, never by name."""
+
+    __tablename__ = "interview"
+    __table_args__ = (Index("ix_interview_project_id_held_on", "project_id", "held_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    kind: Mapped[InterviewKind] = mapped_column(_enum(InterviewKind))
+    held_on: Mapped[date]
+    interviewer_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    interviewee_role: Mapped[str] = mapped_column(String(200), default="")
+    language: Mapped[str] = mapped_column(String(80), default="")
+    household_id: Mapped[int | None] = mapped_column(
+        ForeignKey("household.id", ondelete="SET NULL"), index=True
+    )
+    notes: Mapped[str] = mapped_column(Text, default="")  # Markdown
+
+    # Consent is part of the record.
+    involves_minor: Mapped[bool] = mapped_column(default=False)
+    consent_method: Mapped[ConsentMethod] = mapped_column(_enum(ConsentMethod))
+    consent_given_by: Mapped[ConsentGiver] = mapped_column(_enum(ConsentGiver))
+    child_assent: Mapped[ChildAssent] = mapped_column(
+        _enum(ChildAssent), default=ChildAssent.NOT_APPLICABLE
+    )
+    consent_on: Mapped[date | None]
+    covers_notes: Mapped[bool] = mapped_column(default=False)
+    covers_audio: Mapped[bool] = mapped_column(default=False)
+    covers_quotes: Mapped[bool] = mapped_column(default=False)
+    covers_photos: Mapped[bool] = mapped_column(default=False)
+
+    withdrawn_at: Mapped[datetime | None]
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    erased_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    interviewer: Mapped[User | None] = relationship(foreign_keys=[interviewer_id])
+    household: Mapped[Household | None] = relationship()
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+    @property
+    def kind_label(self) -> str:
+        return str(KIND_LABELS[self.kind])
+
+    @property
+    def label(self) -> str:
+        if self.withdrawn:
+            return f"{self.kind_label} #{self.id} ({_l('consent withdrawn')})"
+        who = f" · {self.interviewee_role}" if self.interviewee_role else ""
+        return f"{self.kind_label}{who} · {self.held_on.isoformat()}"

@@ -1,0 +1,716 @@
+"""Meetings: the queries and changes the views, the API and the calendar feed call.
+
+Services add and flush; the request commits once. Rules of the status flow live here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from cbpar import audit, links
+from cbpar.auth.models import User
+from cbpar.db import db, utcnow
+from cbpar.meetings.models import (
+    ActionItem,
+    ActionStatus,
+    AgeGroup,
+    ApprovalMode,
+    Attendance,
+    CalendarFeed,
+    Decision,
+    Gender,
+    Guest,
+    GuestRole,
+    Meeting,
+    MeetingSettings,
+    MeetingStatus,
+    Minutes,
+    MinutesApproval,
+    MinutesRevision,
+    RevisionKind,
+)
+from cbpar.projects.models import Membership, Project, Village
+from cbpar.security import Cap, Role, membership_can
+
+MEETING_FIELDS = ("kind", "title", "starts_at", "ends_at", "place", "village_id", "agenda")
+FEED_PREFIX = "cbcal_"
+# Guests counted as villagers in participation figures.
+VILLAGER_ROLES = {GuestRole.VILLAGER, GuestRole.PARENT, GuestRole.GRANDPARENT_CAREGIVER}
+YOUNG = {AgeGroup.UNDER_18, AgeGroup.FROM_18_TO_35}
+
+
+class TransitionError(ValueError):
+    """The meeting's status does not allow this (e.g. approving minutes of a meeting not held)."""
+
+
+class EditConflict(Exception):
+    """Someone else saved the minutes after this editor loaded them."""
+
+
+class ReasonRequired(ValueError):
+    """Approved minutes change only with a stated reason."""
+
+
+# --- time ------------------------------------------------------------------------------------
+
+
+def to_utc(local: datetime, project: Project) -> datetime:
+    """A naive local time typed in the project's time zone, as an aware UTC datetime."""
+    return local.replace(tzinfo=ZoneInfo(project.timezone)).astimezone(ZoneInfo("UTC"))
+
+
+def to_local(value: datetime, project: Project) -> datetime:
+    return value.astimezone(ZoneInfo(project.timezone))
+
+
+def project_today(project: Project) -> date:
+    return datetime.now(ZoneInfo(project.timezone)).date()
+
+
+# --- settings --------------------------------------------------------------------------------
+
+
+def settings_for(project: Project) -> MeetingSettings:
+    found = db.session.get(MeetingSettings, project.id)
+    return found or MeetingSettings(project_id=project.id, approval=ApprovalMode.COORDINATOR)
+
+
+def set_approval_mode(project: Project, mode: ApprovalMode) -> None:
+    current = db.session.get(MeetingSettings, project.id)
+    if current is None:
+        current = MeetingSettings(project_id=project.id)
+        db.session.add(current)
+    if current.approval != mode:
+        current.approval = mode
+        audit.record("meeting_settings_updated", project=project, details={"approval": mode.value})
+    db.session.flush()
+
+
+# --- meetings --------------------------------------------------------------------------------
+
+
+def meetings_query(project: Project, status: MeetingStatus | None = None):
+    query = select(Meeting).where(Meeting.project_id == project.id)
+    if status is not None:
+        query = query.where(Meeting.status == status)
+    return query.options(joinedload(Meeting.village)).order_by(Meeting.starts_at.desc())
+
+
+def with_details(query):
+    """Load what lists and the API show of each meeting, in a fixed number of queries."""
+    return query.options(
+        selectinload(Meeting.attendances),
+        selectinload(Meeting.guests),
+        selectinload(Meeting.decisions),
+        selectinload(Meeting.action_items).joinedload(ActionItem.assignee),
+        selectinload(Meeting.minutes),
+    )
+
+
+def get_meeting(project: Project, meeting_id: int) -> Meeting | None:
+    return db.session.scalar(
+        select(Meeting).where(Meeting.id == meeting_id, Meeting.project_id == project.id)
+    )
+
+
+def upcoming(project: Project, limit: int = 5) -> list[Meeting]:
+    return list(
+        db.session.scalars(
+            select(Meeting)
+            .where(
+                Meeting.project_id == project.id,
+                Meeting.status == MeetingStatus.PLANNED,
+                Meeting.starts_at >= utcnow(),
+            )
+            .order_by(Meeting.starts_at)
+            .limit(limit)
+        )
+    )
+
+
+def village_in(project: Project, village_id: int | None) -> Village | None:
+    if village_id is None:
+        return None
+    return db.session.scalar(
+        select(Village).where(Village.id == village_id, Village.project_id == project.id)
+    )
+
+
+def create_meeting(project: Project, data: dict[str, Any], by: User) -> Meeting:
+    if data.get("village_id") is not None and village_in(project, data["village_id"]) is None:
+        raise ValueError("village not in project")
+    meeting = Meeting(project_id=project.id, created_by_id=by.id, **data)
+    db.session.add(meeting)
+    db.session.flush()
+    audit.record("meeting_created", meeting, project=project)
+    return meeting
+
+
+def update_meeting(meeting: Meeting, data: dict[str, Any]) -> list[str]:
+    if (
+        data.get("village_id") is not None
+        and village_in(meeting.project, data["village_id"]) is None
+    ):
+        raise ValueError("village not in project")
+    changed = [f for f in MEETING_FIELDS if f in data and getattr(meeting, f) != data[f]]
+    for name in changed:
+        setattr(meeting, name, data[name])
+    if changed:
+        db.session.flush()
+        audit.record(
+            "meeting_updated", meeting, project=meeting.project_id, details={"fields": changed}
+        )
+    return changed
+
+
+# Which status each action leads to, and from which statuses it may be taken.
+TRANSITIONS: dict[str, tuple[set[MeetingStatus], MeetingStatus]] = {
+    "hold": ({MeetingStatus.PLANNED}, MeetingStatus.HELD),
+    "cancel": ({MeetingStatus.PLANNED}, MeetingStatus.CANCELLED),
+    "reopen": ({MeetingStatus.CANCELLED, MeetingStatus.HELD}, MeetingStatus.PLANNED),
+}
+
+
+def change_status(meeting: Meeting, action: str) -> MeetingStatus:
+    """Hold, cancel or re-plan a meeting; minutes approval has its own function."""
+    if action not in TRANSITIONS:
+        raise TransitionError(action)
+    allowed, to = TRANSITIONS[action]
+    if meeting.status not in allowed:
+        raise TransitionError(action)
+    if action == "reopen" and meeting.minutes is not None and meeting.minutes.approved:
+        raise TransitionError(action)
+    before = meeting.status
+    meeting.status = to
+    audit.record(
+        "meeting_status_changed",
+        meeting,
+        project=meeting.project_id,
+        details={"from": before.value, "to": to.value},
+    )
+    return to
+
+
+def allowed_actions(meeting: Meeting) -> list[str]:
+    return [a for a, (allowed, _to) in TRANSITIONS.items() if meeting.status in allowed]
+
+
+# --- attendance ------------------------------------------------------------------------------
+
+
+def members(project: Project) -> list[Membership]:
+    return list(
+        db.session.scalars(
+            select(Membership)
+            .join(User, User.id == Membership.user_id)
+            .where(Membership.project_id == project.id)
+            .options(joinedload(Membership.user))
+            .order_by(Membership.role, func.lower(User.username))
+        )
+    )
+
+
+def attendee_ids(meeting: Meeting) -> set[int]:
+    return {a.user_id for a in meeting.attendances}
+
+
+def set_attendance(meeting: Meeting, user_ids: set[int]) -> tuple[int, int]:
+    """Make exactly these members present; other ids (not members) are ignored."""
+    member_ids = {m.user_id for m in members(meeting.project)}
+    wanted = user_ids & member_ids
+    present = {a.user_id: a for a in meeting.attendances}
+    added = wanted - present.keys()
+    removed = present.keys() - wanted
+    for user_id in removed:
+        meeting.attendances.remove(present[user_id])
+    for user_id in sorted(added):
+        meeting.attendances.append(Attendance(user_id=user_id))
+    if added or removed:
+        db.session.flush()
+        audit.record(
+            "meeting_attendance_changed",
+            meeting,
+            project=meeting.project_id,
+            details={"added": len(added), "removed": len(removed)},
+        )
+    return len(added), len(removed)
+
+
+def add_guest(meeting: Meeting, data: dict[str, Any]) -> Guest:
+    guest = Guest(**data)
+    meeting.guests.append(guest)
+    db.session.flush()
+    audit.record("meeting_guest_added", meeting, project=meeting.project_id)
+    return guest
+
+
+def remove_guest(meeting: Meeting, guest_id: int) -> bool:
+    for guest in meeting.guests:
+        if guest.id == guest_id:
+            meeting.guests.remove(guest)
+            audit.record("meeting_guest_removed", meeting, project=meeting.project_id)
+            return True
+    return False
+
+
+@dataclass
+class Participation:
+    """Who took part: members by role and guests by role, gender and age group."""
+
+    meetings: int = 0
+    members: int = 0
+    guests: int = 0
+    villagers: int = 0
+    women: int = 0
+    young: int = 0
+    committee: int = 0
+    by_role: Counter[str] = field(default_factory=Counter)
+    by_gender: Counter[str] = field(default_factory=Counter)
+    by_age: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def total(self) -> int:
+        return self.members + self.guests
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "members": self.members,
+            "guests": self.guests,
+            "total": self.total,
+            "villagers": self.villagers,
+            "women": self.women,
+            "young_people": self.young,
+        }
+
+
+def _add_guests(summary: Participation, guests: list[Guest]) -> None:
+    for guest in guests:
+        summary.guests += 1
+        summary.by_role[guest.role.value] += 1
+        summary.by_gender[guest.gender.value] += 1
+        if guest.age_group is not None:
+            summary.by_age[guest.age_group.value] += 1
+        summary.villagers += guest.role in VILLAGER_ROLES
+        summary.women += guest.gender == Gender.WOMAN
+        summary.young += guest.age_group in YOUNG
+        summary.committee += guest.role == GuestRole.COMMITTEE_MEMBER
+
+
+def participation(meeting: Meeting) -> Participation:
+    summary = Participation(meetings=1, members=len(meeting.attendances))
+    _add_guests(summary, meeting.guests)
+    return summary
+
+
+def project_participation(project: Project) -> Participation:
+    """Over every meeting held (minutes approved or not), in three queries."""
+    held = [MeetingStatus.HELD, MeetingStatus.MINUTES_APPROVED]
+    ids = select(Meeting.id).where(Meeting.project_id == project.id, Meeting.status.in_(held))
+    summary = Participation(
+        meetings=db.session.scalar(select(func.count()).select_from(ids.subquery())) or 0,
+        members=db.session.scalar(
+            select(func.count(Attendance.id)).where(Attendance.meeting_id.in_(ids))
+        )
+        or 0,
+    )
+    _add_guests(summary, list(db.session.scalars(select(Guest).where(Guest.meeting_id.in_(ids)))))
+    return summary
+
+
+# --- minutes ---------------------------------------------------------------------------------
+
+
+def minutes_of(meeting: Meeting) -> Minutes | None:
+    return meeting.minutes
+
+
+def minutes_editable(meeting: Meeting) -> bool:
+    """Drafts before and after the meeting; corrections once approved; never when cancelled."""
+    return meeting.status != MeetingStatus.CANCELLED
+
+
+def _revision(minutes: Minutes, kind: RevisionKind, by: User, reason: str = "") -> MinutesRevision:
+    number = (minutes.revisions[-1].number if minutes.revisions else 0) + 1
+    revision = MinutesRevision(
+        number=number, body=minutes.body, kind=kind, reason=reason, author_id=by.id
+    )
+    minutes.revisions.append(revision)
+    return revision
+
+
+def save_minutes(
+    meeting: Meeting, body: str, version: int | None, by: User, reason: str = ""
+) -> MinutesRevision | None:
+    """Save the minutes if nobody saved since `version`; approved minutes need a reason.
+
+    Returns the new revision, or None when the text did not change.
+    """
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise TransitionError("minutes of a cancelled meeting")
+    minutes = meeting.minutes
+    body = body.replace("\r\n", "\n")
+    if minutes is None:
+        if version not in (None, 0):
+            raise EditConflict  # the minutes this editor saw no longer exist
+        if not body.strip():
+            return None
+        minutes = Minutes(body="", updated_by_id=by.id)
+        meeting.minutes = minutes
+    elif version != minutes.version:
+        raise EditConflict
+    if minutes.id is not None and body == minutes.body:
+        return None
+    correcting = minutes.approved
+    reason = reason.strip()
+    if correcting and not reason:
+        raise ReasonRequired
+    minutes.body = body
+    minutes.updated_by_id = by.id
+    kind = RevisionKind.CORRECTION if correcting else RevisionKind.DRAFT
+    revision = _revision(minutes, kind, by, reason if correcting else "")
+    try:
+        db.session.flush()
+    except StaleDataError as exc:  # another request saved between our read and our write
+        raise EditConflict from exc
+    details: dict[str, Any] = {"revision": revision.number}
+    if correcting:
+        details["reason"] = reason
+    audit.record(
+        "minutes_corrected" if correcting else "minutes_saved",
+        meeting,
+        project=meeting.project_id,
+        details=details,
+    )
+    return revision
+
+
+def current_revision_number(minutes: Minutes) -> int:
+    return minutes.revisions[-1].number if minutes.revisions else 0
+
+
+def can_approve(meeting: Meeting, membership: Membership | None) -> bool:
+    """May this member approve (or add their approval to) the minutes now?"""
+    minutes = meeting.minutes
+    if membership is None or minutes is None or minutes.approved or not minutes.body.strip():
+        return False
+    if meeting.status != MeetingStatus.HELD:
+        return False
+    if settings_for(meeting.project).approval == ApprovalMode.COORDINATOR:
+        return membership.role == Role.COORDINATOR
+    if membership.user_id not in attendee_ids(meeting):
+        return False
+    return not any(
+        a.user_id == membership.user_id and a.revision_number == current_revision_number(minutes)
+        for a in minutes.approvals
+    )
+
+
+def pending_approvers(meeting: Meeting) -> list[User]:
+    """Attending members who have not yet approved the current revision (attendees mode)."""
+    minutes = meeting.minutes
+    number = current_revision_number(minutes) if minutes else 0
+    done = (
+        {a.user_id for a in minutes.approvals if a.revision_number == number} if minutes else set()
+    )
+    member_ids = {m.user_id for m in members(meeting.project)}
+    return [
+        a.user for a in meeting.attendances if a.user_id in member_ids and a.user_id not in done
+    ]
+
+
+def approve_minutes(meeting: Meeting, membership: Membership, by: User) -> bool:
+    """Approve the minutes (coordinator), or add one attendee's approval.
+
+    Returns True when the minutes are now approved and locked.
+    """
+    minutes = meeting.minutes
+    if meeting.status != MeetingStatus.HELD:
+        raise TransitionError("minutes can be approved only for a meeting that was held")
+    if minutes is None or not minutes.body.strip():
+        raise TransitionError("no minutes to approve")
+    if minutes.approved:
+        raise TransitionError("already approved")
+    if not can_approve(meeting, membership):
+        raise PermissionError
+    mode = settings_for(meeting.project).approval
+    number = current_revision_number(minutes)
+    if mode == ApprovalMode.ATTENDEES:
+        minutes.approvals.append(MinutesApproval(user_id=by.id, revision_number=number))
+        db.session.flush()
+        audit.record(
+            "minutes_approval_given", meeting, project=meeting.project_id,
+            details={"revision": number},
+        )  # fmt: skip
+        if pending_approvers(meeting):
+            return False
+    minutes.approved_at = utcnow()
+    minutes.approved_by_id = by.id
+    revision = _revision(minutes, RevisionKind.APPROVAL, by)
+    meeting.status = MeetingStatus.MINUTES_APPROVED
+    db.session.flush()
+    audit.record(
+        "minutes_approved",
+        meeting,
+        project=meeting.project_id,
+        details={"revision": revision.number, "mode": mode.value},
+    )
+    return True
+
+
+def get_revision(minutes: Minutes, number: int) -> MinutesRevision | None:
+    return next((r for r in minutes.revisions if r.number == number), None)
+
+
+# --- decisions and action items --------------------------------------------------------------
+
+
+def add_decision(meeting: Meeting, text: str, by: User) -> Decision:
+    decision = Decision(project_id=meeting.project_id, text=text.strip(), created_by_id=by.id)
+    meeting.decisions.append(decision)
+    db.session.flush()
+    audit.record("decision_added", decision, project=meeting.project_id)
+    return decision
+
+
+def delete_decision(meeting: Meeting, decision_id: int) -> bool:
+    for decision in meeting.decisions:
+        if decision.id == decision_id:
+            links.remove_all(decision)
+            audit.record("decision_deleted", decision, project=meeting.project_id)
+            meeting.decisions.remove(decision)
+            return True
+    return False
+
+
+def get_decision(project: Project, decision_id: int) -> Decision | None:
+    return db.session.scalar(
+        select(Decision).where(Decision.id == decision_id, Decision.project_id == project.id)
+    )
+
+
+def decisions_query(project: Project):
+    return (
+        select(Decision)
+        .join(Meeting, Meeting.id == Decision.meeting_id)
+        .where(Decision.project_id == project.id)
+        .options(joinedload(Decision.meeting))
+        .order_by(Meeting.starts_at.desc(), Decision.id)
+    )
+
+
+def add_action_item(meeting: Meeting, data: dict[str, Any], by: User) -> ActionItem:
+    if data.get("assignee_id") is not None:
+        member_ids = {m.user_id for m in members(meeting.project)}
+        if data["assignee_id"] not in member_ids:
+            raise ValueError("assignee is not a member")
+        data = {**data, "assignee_name": ""}
+    item = ActionItem(project_id=meeting.project_id, **data)
+    meeting.action_items.append(item)
+    db.session.flush()
+    audit.record("action_item_added", item, project=meeting.project_id)
+    return item
+
+
+def get_action_item(project: Project, item_id: int) -> ActionItem | None:
+    return db.session.scalar(
+        select(ActionItem).where(ActionItem.id == item_id, ActionItem.project_id == project.id)
+    )
+
+
+def may_update_action(item: ActionItem, membership: Membership | None) -> bool:
+    """Writers, and the member the item is assigned to."""
+    if membership_can(membership, Cap.WRITE_MEETINGS):
+        return True
+    return membership is not None and item.assignee_id == membership.user_id
+
+
+def set_action_status(item: ActionItem, status: ActionStatus) -> None:
+    if item.status != status:
+        before = item.status
+        item.status = status
+        audit.record(
+            "action_item_status_changed",
+            item,
+            project=item.project_id,
+            details={"from": before.value, "to": status.value},
+        )
+
+
+def action_items_query(project: Project, user: User | None = None, open_only: bool = False):
+    query = (
+        select(ActionItem)
+        .where(ActionItem.project_id == project.id)
+        .options(joinedload(ActionItem.assignee), joinedload(ActionItem.meeting))
+    )
+    if user is not None:
+        query = query.where(ActionItem.assignee_id == user.id)
+    if open_only:
+        query = query.where(ActionItem.status == ActionStatus.OPEN)
+    # Open first, then by due date (none last), then newest.
+    return query.order_by(
+        (ActionItem.status != ActionStatus.OPEN),
+        ActionItem.due_on.is_(None),
+        ActionItem.due_on,
+        ActionItem.id.desc(),
+    )
+
+
+def my_open_items(project: Project, user: User, limit: int = 10) -> list[ActionItem]:
+    return list(db.session.scalars(action_items_query(project, user, True).limit(limit)))
+
+
+# --- discussed records -----------------------------------------------------------------------
+
+# Record types a meeting can discuss, when their feature has registered them with links.
+DISCUSSABLE = ("memo", "need", "saved_analysis", "initiative", "interview", "facility")
+MAX_CHOICES_PER_TYPE = 100
+
+
+def discussable_choices(project: Project, membership: Membership) -> list[tuple[str, list]]:
+    """(kind label, [(value "type:id", label)]) for each registered discussable type."""
+    groups = []
+    for name in DISCUSSABLE:
+        record_type = links.REGISTRY.get(name)
+        if record_type is None or not hasattr(record_type.model, "project_id"):
+            continue
+        model = record_type.model
+        records = db.session.scalars(
+            select(model)
+            .where(model.project_id == project.id)
+            .order_by(model.id.desc())
+            .limit(MAX_CHOICES_PER_TYPE)
+        )
+        options = [
+            (f"{name}:{r.id}", record_type.label(r))
+            for r in records
+            if record_type.visible(r, membership)
+        ]
+        if options:
+            groups.append((record_type.kind_label(), options))
+    return groups
+
+
+def resolve_discussable(project: Project, membership: Membership, value: str) -> Any | None:
+    type_name, _sep, raw_id = (value or "").partition(":")
+    if type_name not in DISCUSSABLE or not raw_id.isdigit():
+        return None
+    record = links.resolve(project.id, type_name, int(raw_id))
+    if record is None or not links.REGISTRY[type_name].visible(record, membership):
+        return None
+    return record
+
+
+def discussed(meeting: Meeting, membership: Membership) -> list[links.Linked]:
+    return links.targets_of(meeting, membership, "discussed")
+
+
+def discussed_in(record: Any, membership: Membership) -> list[links.Linked]:
+    """The meetings (this member may see) where a record was discussed."""
+    return [
+        linked
+        for linked in links.sources_of(record, membership, "discussed")
+        if linked.type.name == "meeting"
+    ]
+
+
+# --- calendar feeds --------------------------------------------------------------------------
+
+
+def _digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def active_feed(user: User) -> CalendarFeed | None:
+    return db.session.scalar(
+        select(CalendarFeed).where(
+            CalendarFeed.user_id == user.id, CalendarFeed.revoked_at.is_(None)
+        )
+    )
+
+
+def revoke_feed(user: User) -> bool:
+    feed = active_feed(user)
+    if feed is None:
+        return False
+    feed.revoked_at = utcnow()
+    audit.record("calendar_feed_revoked", feed, actor=user)
+    db.session.flush()
+    return True
+
+
+def new_feed(user: User) -> str:
+    """Revoke the old feed, if any, and make a new one; the secret is returned only now."""
+    revoke_feed(user)
+    raw = FEED_PREFIX + secrets.token_urlsafe(32)
+    feed = CalendarFeed(user_id=user.id, token_hash=_digest(raw), prefix=raw[:12])
+    db.session.add(feed)
+    db.session.flush()
+    audit.record("calendar_feed_created", feed, actor=user)
+    return raw
+
+
+def user_for_feed(raw: str) -> User | None:
+    feed = db.session.scalar(select(CalendarFeed).where(CalendarFeed.token_hash == _digest(raw)))
+    if feed is None or feed.revoked_at is not None or not feed.user.is_active:
+        return None
+    return feed.user
+
+
+def feed_meetings(user: User) -> list[tuple[Project, Meeting]]:
+    """Meetings of every project where this user may read meetings."""
+    readers = [r for r in Role if Cap.READ_MEETINGS in _caps(r)]
+    rows = db.session.execute(
+        select(Project, Meeting)
+        .join(Meeting, Meeting.project_id == Project.id)
+        .join(Membership, Membership.project_id == Project.id)
+        .where(Membership.user_id == user.id, Membership.role.in_(readers))
+        .options(joinedload(Meeting.village))
+        .order_by(Meeting.starts_at)
+    )
+    return [(p, m) for p, m in rows]
+
+
+def _caps(role: Role) -> frozenset[Cap]:
+    from cbpar.security import ROLE_CAPABILITIES
+
+    return ROLE_CAPABILITIES[role]
+
+
+# --- search ----------------------------------------------------------------------------------
+
+
+def search_minutes(project: Project, membership: Membership, terms: list[str], limit: int):
+    from flask import url_for
+
+    from cbpar import search
+
+    if not membership_can(membership, Cap.READ_MEETINGS):
+        return []
+    rows = db.session.execute(
+        select(Meeting, Minutes)
+        .join(Minutes, Minutes.meeting_id == Meeting.id)
+        .where(Meeting.project_id == project.id, search.matches([Minutes.body], terms))
+        .order_by(Meeting.starts_at.desc())
+        .limit(limit)
+    )
+    return [
+        search.Hit(
+            type="minutes",
+            id=meeting.id,
+            title=meeting.title,
+            url=url_for("meetings.meeting", slug=project.slug, meeting_id=meeting.id),
+            snippet=search.snippet(minutes.body, terms),
+            when=meeting.starts_at,
+        )
+        for meeting, minutes in rows
+    ]
