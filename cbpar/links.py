@@ -86,17 +86,21 @@ def resolve(project_id: int, type_name: str, record_id: int) -> Any | None:
     return record
 
 
-def add(source: Any, target: Any, relation: str, by: Any = None) -> RecordLink:
-    """Link two records of the same project (once; adding it again changes nothing)."""
-    if source.project_id != target.project_id:
-        raise ValueError("records of different projects cannot be linked")
-    key = {
+def _key(source: Any, target: Any, relation: str) -> dict[str, Any]:
+    return {
         "source_type": type_of(source).name,
         "source_id": source.id,
         "target_type": type_of(target).name,
         "target_id": target.id,
         "relation": relation,
     }
+
+
+def add(source: Any, target: Any, relation: str, by: Any = None) -> RecordLink:
+    """Link two records of the same project (once; adding it again changes nothing)."""
+    if source.project_id != target.project_id:
+        raise ValueError("records of different projects cannot be linked")
+    key = _key(source, target, relation)
     existing = db.session.scalar(select(RecordLink).filter_by(**key))
     if existing is not None:
         return existing
@@ -108,13 +112,7 @@ def add(source: Any, target: Any, relation: str, by: Any = None) -> RecordLink:
 
 
 def remove(source: Any, target: Any, relation: str) -> bool:
-    key = {
-        "source_type": type_of(source).name,
-        "source_id": source.id,
-        "target_type": type_of(target).name,
-        "target_id": target.id,
-        "relation": relation,
-    }
+    key = _key(source, target, relation)
     link = db.session.scalar(select(RecordLink).filter_by(**key))
     if link is None:
         return False

@@ -7,18 +7,14 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Enum, ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cbpar.db import Base, CreatedMixin, utcnow
+from cbpar.db import Base, CreatedMixin, str_enum, utcnow
 
 if TYPE_CHECKING:
     from cbpar.auth.models import User
     from cbpar.mapping.models import Household
-
-
-def _enum(cls: type[StrEnum]) -> Enum:
-    return Enum(cls, native_enum=False, length=24, values_callable=lambda e: [m.value for m in e])
 
 
 class InterviewKind(StrEnum):
@@ -66,7 +62,7 @@ class Interview(CreatedMixin, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
-    kind: Mapped[InterviewKind] = mapped_column(_enum(InterviewKind))
+    kind: Mapped[InterviewKind] = mapped_column(str_enum(InterviewKind))
     held_on: Mapped[date]
     interviewer_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     interviewee_role: Mapped[str] = mapped_column(String(200), default="")
@@ -78,10 +74,10 @@ class Interview(CreatedMixin, Base):
 
     # Consent is part of the record.
     involves_minor: Mapped[bool] = mapped_column(default=False)
-    consent_method: Mapped[ConsentMethod] = mapped_column(_enum(ConsentMethod))
-    consent_given_by: Mapped[ConsentGiver] = mapped_column(_enum(ConsentGiver))
+    consent_method: Mapped[ConsentMethod] = mapped_column(str_enum(ConsentMethod))
+    consent_given_by: Mapped[ConsentGiver] = mapped_column(str_enum(ConsentGiver))
     child_assent: Mapped[ChildAssent] = mapped_column(
-        _enum(ChildAssent), default=ChildAssent.NOT_APPLICABLE
+        str_enum(ChildAssent), default=ChildAssent.NOT_APPLICABLE
     )
     consent_on: Mapped[date | None]
     covers_notes: Mapped[bool] = mapped_column(default=False)

@@ -6,19 +6,13 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cbpar.db import Base, CreatedMixin, utcnow
+from cbpar.db import Base, CreatedMixin, str_enum, utcnow
 
 if TYPE_CHECKING:
     from cbpar.projects.models import Project, Village
-
-
-def _enum(cls: type[StrEnum], length: int = 24) -> Enum:
-    return Enum(
-        cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e]
-    )
 
 
 class MigrantParents(StrEnum):
@@ -78,9 +72,9 @@ class Household(CreatedMixin, Base):
     children_6_17: Mapped[int] = mapped_column(default=0)
     left_behind_children: Mapped[int] = mapped_column(default=0)
     migrant_parents: Mapped[MigrantParents] = mapped_column(
-        _enum(MigrantParents), default=MigrantParents.NONE
+        str_enum(MigrantParents), default=MigrantParents.NONE
     )
-    caregiver: Mapped[Caregiver] = mapped_column(_enum(Caregiver), default=Caregiver.PARENTS)
+    caregiver: Mapped[Caregiver] = mapped_column(str_enum(Caregiver), default=Caregiver.PARENTS)
     visited_on: Mapped[date | None]
     consent_on: Mapped[date | None]
     consent_given_by: Mapped[str] = mapped_column(String(120), default="")
@@ -109,9 +103,9 @@ class Facility(CreatedMixin, Base):
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
     village_id: Mapped[int | None] = mapped_column(ForeignKey("village.id", ondelete="SET NULL"))
     name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[FacilityKind] = mapped_column(_enum(FacilityKind))
+    kind: Mapped[FacilityKind] = mapped_column(str_enum(FacilityKind))
     status: Mapped[FacilityStatus] = mapped_column(
-        _enum(FacilityStatus), default=FacilityStatus.OPERATING
+        str_enum(FacilityStatus), default=FacilityStatus.OPERATING
     )
     lat: Mapped[float]
     lon: Mapped[float]
@@ -137,7 +131,7 @@ class SavedAnalysis(CreatedMixin, Base):
         ForeignKey("project.id", ondelete="CASCADE"), index=True
     )
     name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[FacilityKind] = mapped_column(_enum(FacilityKind))
+    kind: Mapped[FacilityKind] = mapped_column(str_enum(FacilityKind))
     within_km: Mapped[float]
     as_of: Mapped[date]
     candidates: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [[lat, lon], ...]

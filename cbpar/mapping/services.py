@@ -129,12 +129,7 @@ def households_query(
 
 
 def get_household(project: Project, household_id: int) -> Household | None:
-    return db.session.scalar(
-        select(Household)
-        .join(Village, Village.id == Household.village_id)
-        .options(contains_eager(Household.village))
-        .where(Household.id == household_id, Household.project_id == project.id)
-    )
+    return db.session.scalar(households_query(project).where(Household.id == household_id))
 
 
 def _village_in(project: Project, village_id: int | None) -> Village | None:
@@ -273,12 +268,7 @@ def facilities_query(
 
 
 def get_facility(project: Project, facility_id: int) -> Facility | None:
-    return db.session.scalar(
-        select(Facility)
-        .outerjoin(Village, Village.id == Facility.village_id)
-        .options(contains_eager(Facility.village))
-        .where(Facility.id == facility_id, Facility.project_id == project.id)
-    )
+    return db.session.scalar(facilities_query(project).where(Facility.id == facility_id))
 
 
 def _check_facility_village(project: Project, data: dict[str, Any]) -> None:

@@ -6,20 +6,14 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cbpar.db import Base, CreatedMixin, utcnow
+from cbpar.db import Base, CreatedMixin, str_enum, utcnow
 
 if TYPE_CHECKING:
     from cbpar.auth.models import User
     from cbpar.projects.models import Project, Village
-
-
-def _enum(cls: type[StrEnum], length: int = 24) -> Enum:
-    return Enum(
-        cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e]
-    )
 
 
 class MeetingKind(StrEnum):
@@ -80,7 +74,7 @@ class Meeting(CreatedMixin, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
-    kind: Mapped[MeetingKind] = mapped_column(_enum(MeetingKind))
+    kind: Mapped[MeetingKind] = mapped_column(str_enum(MeetingKind))
     title: Mapped[str] = mapped_column(String(200))
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime | None]
@@ -88,7 +82,7 @@ class Meeting(CreatedMixin, Base):
     village_id: Mapped[int | None] = mapped_column(ForeignKey("village.id", ondelete="SET NULL"))
     agenda: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[MeetingStatus] = mapped_column(
-        _enum(MeetingStatus), default=MeetingStatus.PLANNED
+        str_enum(MeetingStatus), default=MeetingStatus.PLANNED
     )
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -136,9 +130,9 @@ class Guest(Base):
         ForeignKey("meeting.id", ondelete="CASCADE"), index=True
     )
     name: Mapped[str] = mapped_column(String(120), default="")
-    role: Mapped[GuestRole] = mapped_column(_enum(GuestRole), default=GuestRole.VILLAGER)
-    gender: Mapped[Gender] = mapped_column(_enum(Gender), default=Gender.OTHER)
-    age_group: Mapped[AgeGroup | None] = mapped_column(_enum(AgeGroup))
+    role: Mapped[GuestRole] = mapped_column(str_enum(GuestRole), default=GuestRole.VILLAGER)
+    gender: Mapped[Gender] = mapped_column(str_enum(Gender), default=Gender.OTHER)
+    age_group: Mapped[AgeGroup | None] = mapped_column(str_enum(AgeGroup))
 
     meeting: Mapped[Meeting] = relationship(back_populates="guests")
 
@@ -183,7 +177,7 @@ class MinutesRevision(CreatedMixin, Base):
     minutes_id: Mapped[int] = mapped_column(ForeignKey("meeting_minutes.id", ondelete="CASCADE"))
     number: Mapped[int]
     body: Mapped[str] = mapped_column(Text, default="")
-    kind: Mapped[RevisionKind] = mapped_column(_enum(RevisionKind), default=RevisionKind.DRAFT)
+    kind: Mapped[RevisionKind] = mapped_column(str_enum(RevisionKind), default=RevisionKind.DRAFT)
     reason: Mapped[str] = mapped_column(Text, default="")  # required for corrections
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
@@ -238,7 +232,7 @@ class ActionItem(CreatedMixin, Base):
     )
     assignee_name: Mapped[str] = mapped_column(String(120), default="")
     due_on: Mapped[date | None]
-    status: Mapped[ActionStatus] = mapped_column(_enum(ActionStatus), default=ActionStatus.OPEN)
+    status: Mapped[ActionStatus] = mapped_column(str_enum(ActionStatus), default=ActionStatus.OPEN)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     meeting: Mapped[Meeting] = relationship(back_populates="action_items")
@@ -261,7 +255,7 @@ class MeetingSettings(Base):
         ForeignKey("project.id", ondelete="CASCADE"), primary_key=True
     )
     approval: Mapped[ApprovalMode] = mapped_column(
-        _enum(ApprovalMode), default=ApprovalMode.COORDINATOR
+        str_enum(ApprovalMode), default=ApprovalMode.COORDINATOR
     )
 
 

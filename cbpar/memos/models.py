@@ -7,17 +7,13 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Column, Enum, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cbpar.db import Base, CreatedMixin, utcnow
+from cbpar.db import Base, CreatedMixin, str_enum, utcnow
 
 if TYPE_CHECKING:
     from cbpar.auth.models import User
-
-
-def _enum(cls: type[StrEnum]) -> Enum:
-    return Enum(cls, native_enum=False, length=24, values_callable=lambda e: [m.value for m in e])
 
 
 class MemoKind(StrEnum):
@@ -82,8 +78,8 @@ class Memo(CreatedMixin, Base):
     author_id: Mapped[int | None] = mapped_column(
         ForeignKey("user.id", ondelete="SET NULL"), index=True
     )
-    kind: Mapped[MemoKind] = mapped_column(_enum(MemoKind), default=MemoKind.RESEARCH_MEMO)
-    visibility: Mapped[Visibility] = mapped_column(_enum(Visibility), default=Visibility.TEAM)
+    kind: Mapped[MemoKind] = mapped_column(str_enum(MemoKind), default=MemoKind.RESEARCH_MEMO)
+    visibility: Mapped[Visibility] = mapped_column(str_enum(Visibility), default=Visibility.TEAM)
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")  # Markdown: the source of truth
     html: Mapped[str] = mapped_column(Text, default="")  # body rendered and sanitized (a cache)

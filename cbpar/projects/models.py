@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cbpar.db import Base, CreatedMixin, utcnow
+from cbpar.db import Base, CreatedMixin, str_enum, utcnow
 from cbpar.security import Role
 
 if TYPE_CHECKING:
@@ -65,9 +65,7 @@ class Membership(CreatedMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
-    role: Mapped[Role] = mapped_column(
-        Enum(Role, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
-    )
+    role: Mapped[Role] = mapped_column(str_enum(Role, length=20))
 
     project: Mapped[Project] = relationship(back_populates="memberships")
     user: Mapped[User] = relationship(back_populates="memberships")
