@@ -16,6 +16,7 @@ from sqlalchemy import select
 from cbpar import links
 from cbpar.auth.models import User
 from cbpar.db import db
+from cbpar.meetings import minutes as minutes_services
 from cbpar.meetings import services
 from cbpar.meetings.models import (
     ActionStatus,
@@ -209,13 +210,13 @@ def _add(project: Project, spec: dict[str, Any], users: dict[str, User], index: 
             meeting, {"name": name, "role": role, "gender": gender, "age_group": age}
         )
     meeting.status = MeetingStatus.HELD
-    services.save_minutes(meeting, spec["minutes"], None, users["researcher"])
+    minutes_services.save_minutes(meeting, spec["minutes"], None, users["researcher"])
     membership = db.session.scalar(
         select(Membership).where(
             Membership.project_id == project.id, Membership.user_id == coordinator.id
         )
     )
-    services.approve_minutes(meeting, membership, coordinator)
+    minutes_services.approve_minutes(meeting, membership, coordinator)
     for text in spec["decisions"]:
         services.add_decision(meeting, text, coordinator)
     for what, who, year, month, day, status in spec["actions"]:

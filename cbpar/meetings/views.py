@@ -12,6 +12,7 @@ from cbpar.auth.forms import EmptyForm
 from cbpar.db import db
 from cbpar.diffing import line_diff
 from cbpar.meetings import bp, calendar, labels, services
+from cbpar.meetings import minutes as minutes_services
 from cbpar.meetings.forms import (
     ActionItemForm,
     ActionStatusForm,
@@ -141,9 +142,9 @@ def meeting(project: Project, meeting_id: int):
         "discussed": services.discussed(record, membership),
         "button_form": EmptyForm(),
         "actions": services.allowed_actions(record) if writer else [],
-        "can_approve": services.can_approve(record, membership),
+        "can_approve": minutes_services.can_approve(record, membership),
         "approval_mode": services.settings_for(project).approval,
-        "pending": services.pending_approvers(record) if record.minutes else [],
+        "pending": minutes_services.pending_approvers(record) if record.minutes else [],
         "today": services.project_today(project),
         "status_form": ActionStatusForm(formdata=None),
         "may_update_action": lambda item: services.may_update_action(item, membership),
@@ -235,7 +236,7 @@ def _minutes_context(project: Project, record: Meeting, form: MinutesForm, **ext
 @require(Cap.WRITE_MEETINGS)
 def edit_minutes(project: Project, meeting_id: int):
     record = _meeting(project, meeting_id)
-    if not services.minutes_editable(record):
+    if not minutes_services.minutes_editable(record):
         flash(_("Minutes of a cancelled meeting cannot be written."), "error")
         return _to_meeting(project, record)
     minutes = record.minutes
@@ -251,13 +252,13 @@ def edit_minutes(project: Project, meeting_id: int):
     except (KeyError, ValueError):
         abort(400)
     try:
-        revision = services.save_minutes(
+        revision = minutes_services.save_minutes(
             record, form.body.data or "", version, current_user, form.reason.data or ""
         )
-    except services.ReasonRequired:
+    except minutes_services.ReasonRequired:
         form.reason.errors = [_("Give a reason: these minutes were approved.")]
         return invalid("meetings/minutes_form.html", **_minutes_context(project, record, form))
-    except services.EditConflict:
+    except minutes_services.EditConflict:
         return _minutes_conflict(project, meeting_id, form)
     except services.TransitionError:
         abort(409)
@@ -293,7 +294,7 @@ def approve_minutes(project: Project, meeting_id: int):
     record = _meeting(project, meeting_id)
     _check_button()
     try:
-        done = services.approve_minutes(record, g.membership, current_user)
+        done = minutes_services.approve_minutes(record, g.membership, current_user)
     except services.TransitionError:
         abort(409)  # not held, no minutes, or approved already
     except PermissionError:
@@ -315,8 +316,8 @@ def revisions(project: Project, meeting_id: int):
     old_no = request.args.get("old", type=int)
     if old_no is None:
         old_no = max((n for n in numbers if n < new_no), default=0)
-    new = services.get_revision(minutes, new_no) or abort(404)
-    old = services.get_revision(minutes, old_no) if old_no else None
+    new = minutes_services.get_revision(minutes, new_no) or abort(404)
+    old = minutes_services.get_revision(minutes, old_no) if old_no else None
     return _render(
         "meetings/revisions.html",
         project=project,
