@@ -108,15 +108,19 @@ def _register_blueprints(app: Flask) -> None:
         auth,
         comments,
         core,
+        initiatives,
         interviews,
         mapping,
         meetings,
         memos,
+        needs,
         projects,
+        transfer,
     )
 
-    for feature in (core, auth, projects, mapping, memos, interviews, comments, attachments,
-                    meetings, api):  # fmt: skip
+    features = (core, auth, projects, mapping, memos, interviews, comments, attachments,
+                meetings, needs, initiatives, transfer, api)  # fmt: skip
+    for feature in features:
         app.register_blueprint(feature.bp)
 
     from cbpar import links

@@ -205,3 +205,11 @@ def demo(if_empty: bool, households: int, facilities: int) -> None:
     db.session.commit()
     click.echo(summary)
     click.echo(demo_data.LOGINS)
+
+
+# --- import, export, backup, restore (cbpar/transfer/cli.py) --------------------------------
+
+from cbpar.transfer.cli import COMMANDS as _TRANSFER_COMMANDS  # noqa: E402
+
+for _command in _TRANSFER_COMMANDS:
+    main.add_command(_command)

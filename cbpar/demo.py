@@ -114,7 +114,22 @@ def _meetings(project: Project) -> None:
     meetings_demo.load(project)  # after the memos: meetings link the memos they discussed
 
 
-STEPS: list[Callable[[Project], None]] = [_accounts, _villages, _map_records, _memos, _meetings]
+def _initiatives(project: Project) -> None:
+    from cbpar.initiatives import demo as initiatives_demo
+
+    initiatives_demo.load(project)  # after the map and needs: it links the planned kindergarten
+
+
+def _needs(project: Project) -> None:
+    from cbpar.needs import demo as needs_demo
+
+    needs_demo.load(project)  # after the meetings: the vote belongs to the final meeting
+
+
+# Order matters: meetings link memos, the vote belongs to a meeting, initiatives answer needs.
+STEPS: list[Callable[[Project], None]] = [
+    _accounts, _villages, _map_records, _memos, _meetings, _needs, _initiatives,
+]  # fmt: skip
 
 
 def load(households: int = 0, facilities: int = 0) -> str:

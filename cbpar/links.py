@@ -191,6 +191,31 @@ def sources_of(target: Any, membership: Any, relation: str | None = None) -> lis
     return _load(db.session.execute(query.order_by(RecordLink.id)), membership)
 
 
+def sources_of_many(
+    targets: list[Any], membership: Any, relation: str | None = None
+) -> dict[int, list[Linked]]:
+    """What links to each of several records of one type, keyed by their ids (no query per row)."""
+    if not targets:
+        return {}
+    query = select(
+        RecordLink.source_type, RecordLink.source_id, RecordLink.relation, RecordLink.target_id
+    ).where(
+        RecordLink.target_type == type_of(targets[0]).name,
+        RecordLink.target_id.in_([t.id for t in targets]),
+    )
+    if relation is not None:
+        query = query.where(RecordLink.relation == relation)
+    rows = db.session.execute(query.order_by(RecordLink.id)).all()
+    found = _load([(t, sid, rel) for t, sid, rel, _target in rows], membership)
+    by_source = {(f.type.name, f.record.id): f for f in found}
+    out: dict[int, list[Linked]] = defaultdict(list)
+    for source_type, source_id, _rel, target_id in rows:
+        linked = by_source.get((source_type, source_id))
+        if linked is not None:
+            out[target_id].append(linked)
+    return out
+
+
 def register_core_types() -> None:
     """The record types that exist before any later feature: villages and map records."""
     from flask_babel import lazy_gettext as _l

@@ -5,6 +5,17 @@ from cbpar.audit import AuditEvent
 from cbpar.auth.models import ApiToken, Invitation, User
 from cbpar.comments.models import Comment
 from cbpar.db import Base
+from cbpar.initiatives.models import (
+    Contribution,
+    Funder,
+    Indicator,
+    Initiative,
+    InitiativeRole,
+    Milestone,
+    SupportPassedOn,
+    TransparencyLink,
+    initiative_need,
+)
 from cbpar.interviews.models import Interview
 from cbpar.links import RecordLink
 from cbpar.mapping.models import Facility, Household, SavedAnalysis
@@ -21,14 +32,27 @@ from cbpar.meetings.models import (
     MinutesRevision,
 )
 from cbpar.memos.models import Memo, MemoRevision, Tag, memo_tag
+from cbpar.needs.models import Ballot, Need, VoteOption, VoteRound, need_village
 from cbpar.projects.models import Membership, Project, Village
+from cbpar.transfer.models import ImportMapping
 
 __all__ = [
+    "Contribution",
+    "Funder",
+    "Indicator",
+    "Initiative",
+    "InitiativeRole",
+    "Milestone",
+    "SupportPassedOn",
+    "TransparencyLink",
+    "initiative_need",
+    "need_village",
     "ActionItem",
     "ApiToken",
     "Attachment",
     "Attendance",
     "AuditEvent",
+    "Ballot",
     "Base",
     "CalendarFeed",
     "Comment",
@@ -36,6 +60,7 @@ __all__ = [
     "Facility",
     "Guest",
     "Household",
+    "ImportMapping",
     "Interview",
     "Invitation",
     "Meeting",
@@ -44,6 +69,7 @@ __all__ = [
     "Memo",
     "MemoRevision",
     "Minutes",
+    "Need",
     "MinutesApproval",
     "MinutesRevision",
     "Project",
@@ -51,6 +77,8 @@ __all__ = [
     "SavedAnalysis",
     "Tag",
     "User",
+    "VoteOption",
+    "VoteRound",
     "Village",
     "memo_tag",
 ]

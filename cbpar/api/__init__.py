@@ -4,4 +4,12 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from cbpar.api import accessibility, geojson, meetings, memos, views  # noqa: E402,F401
+from cbpar.api import (  # noqa: E402,F401
+    accessibility,
+    geojson,
+    initiatives,
+    meetings,
+    memos,
+    needs,
+    views,
+)

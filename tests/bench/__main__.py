@@ -221,6 +221,14 @@ def main() -> int:
 
         memo_bench.run(app, client, report, median_seconds, count_queries)
 
+        from tests.bench import importing as import_bench
+
+        import_bench.run(app, report)
+
+        from tests.bench import voting as voting_bench
+
+        voting_bench.run(app, client, report, median_seconds, count_queries)
+
         with app.app_context():
             db.engine.dispose()
 

@@ -116,3 +116,15 @@ def test_line_diff_skips_long_unchanged_stretches():
     new = old.replace("50", "fifty")
     rows = line_diff(old, new, context=2)
     assert rows[0] is None and len([r for r in rows if r]) == 6
+
+
+def test_sources_of_many_groups_by_target(records):
+    facility, village = records["facility"], records["village"]
+    first, second = records["households"][:2]
+    links.add(first, facility, "about")  # households pointing at the facility...
+    links.add(second, facility, "about")
+    links.add(second, village, "about")  # ...and one at the village too
+    found = links.sources_of_many([facility, records["elsewhere"]], member(Role.RESEARCHER))
+    assert {k: [x.record for x in v] for k, v in found.items()} == {facility.id: [first, second]}
+    assert links.sources_of_many([facility], member(Role.COMMITTEE)) == {}  # hidden households
+    assert links.sources_of_many([], member(Role.RESEARCHER)) == {}

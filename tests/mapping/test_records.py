@@ -443,11 +443,16 @@ def test_demo_loads_households_and_facilities_idempotently(app, ctx):
             )
         )
     )
-    statuses = sorted(k.status.value for k in kindergartens)
-    assert statuses == ["operating", "planned"]
-    operating = next(k for k in kindergartens if k.status == FacilityStatus.OPERATING)
+    # The town's kindergarten, about 10 km from Shuanghe; and Shuanghe's own, planned on the map
+    # and opened in 2022 by the demo's initiative (the seed study's story).
+    assert len(kindergartens) == 2
+    town = next(k for k in kindergartens if k.village_id is None)
+    own = next(k for k in kindergartens if k.village_id is not None)
     sh = next(v for v in project.villages if v.code == "SH")
-    assert 9.5 < haversine_km(sh.center_lat, sh.center_lon, operating.lat, operating.lon) < 11
+    assert town.status == FacilityStatus.OPERATING
+    assert 9.5 < haversine_km(sh.center_lat, sh.center_lon, town.lat, town.lon) < 11
+    assert own.village_id == sh.id and own.opened_on == date(2022, 9, 1)
+    assert haversine_km(sh.center_lat, sh.center_lon, own.lat, own.lon) < 1
     assert all(
         haversine_km(h.lat, h.lon, h.village.center_lat, h.village.center_lon) <= 1.51 for h in rows
     )

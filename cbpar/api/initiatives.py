@@ -1,0 +1,137 @@
+"""Initiative endpoints of the JSON API: initiatives with funding, milestones and indicators.
+
+Amounts are decimal strings ("1200.50"), never floats; totals are per currency, never mixed.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from flask import g, request, url_for
+
+from cbpar.api import bp
+from cbpar.api.responses import json_response
+from cbpar.initiatives import services
+from cbpar.initiatives.models import ContributionKind, FunderType, Initiative
+from cbpar.projects.models import Project
+from cbpar.security import Cap, membership_can, require
+
+
+def _dec(value: Decimal | None) -> str | None:
+    return None if value is None else format(value, "f")
+
+
+def _fig(value: Decimal | None) -> str | None:
+    return None if value is None else format(value.normalize(), "f")
+
+
+def _table(table: dict[str, Decimal]) -> dict[str, str]:
+    return {currency: format(amount, "f") for currency, amount in sorted(table.items())}
+
+
+def initiative_json(
+    project: Project, initiative: Initiative, values: dict[int, Any], see_people: bool
+) -> dict[str, Any]:
+    totals = services.totals(initiative)
+
+    def funder_name(c: Any) -> str:
+        hidden = c.funder.type == FunderType.INDIVIDUAL and not see_people
+        return "Individual donor" if hidden else c.funder.name
+
+    return {
+        "id": initiative.id,
+        "title": initiative.title,
+        "status": initiative.status.value,
+        "needs": [{"id": n.id, "title": n.title} for n in initiative.needs],
+        "lead": (
+            initiative.lead_user.name
+            if initiative.lead_user and see_people
+            else initiative.lead_organisation or None
+        ),
+        "roles": [{"party": r.party, "task": r.task} for r in initiative.roles],
+        "budget_target": _dec(initiative.budget_target),
+        "currency": initiative.currency,
+        "spent": _dec(initiative.spent),
+        "starts_on": initiative.starts_on.isoformat() if initiative.starts_on else None,
+        "ends_on": initiative.ends_on.isoformat() if initiative.ends_on else None,
+        "facility_id": initiative.facility_id,
+        # In the initiative's currency; other currencies in the *_by_currency tables.
+        "pledged": _dec(totals.pledged_main),
+        "received": _dec(totals.received_main),
+        "pledged_by_currency": _table(totals.pledged),
+        "received_by_currency": _table(totals.received),
+        "in_kind": [
+            {
+                "items": item.items,
+                "quantity": item.quantity,
+                "value": _dec(item.value),
+                "currency": item.currency,
+                "status": item.status.value,
+            }
+            for item in totals.items
+        ],
+        "in_kind_value_by_currency": _table(totals.in_kind),
+        "contributions": [
+            {
+                "id": c.id,
+                "funder": funder_name(c),
+                "funder_type": c.funder.type.value,
+                "kind": c.kind.value,
+                "amount": _dec(c.amount) if c.kind == ContributionKind.CASH else None,
+                "items": c.items or None,
+                "quantity": c.quantity,
+                "estimated_value": _dec(c.estimated_value),
+                "currency": c.currency,
+                "status": c.status.value,
+                "date": (c.received_on or c.pledged_on).isoformat()
+                if (c.received_on or c.pledged_on)
+                else None,
+            }
+            for c in initiative.contributions
+        ],
+        "milestones": [
+            {
+                "id": m.id,
+                "title": m.title,
+                "planned_on": m.planned_on.isoformat() if m.planned_on else None,
+                "done_on": m.done_on.isoformat() if m.done_on else None,
+            }
+            for m in initiative.milestones
+        ],
+        "indicators": [
+            {
+                "id": i.id,
+                "name": i.name,
+                "unit": i.unit,
+                "source": i.source.value,
+                "baseline": _fig(values[i.id].baseline),
+                "target": _fig(i.target),
+                "current": _fig(values[i.id].current),
+                "baseline_as_of": values[i.id].baseline_as_of.isoformat()
+                if values[i.id].baseline_as_of
+                else None,
+                "current_as_of": values[i.id].current_as_of.isoformat()
+                if values[i.id].current_as_of
+                else None,
+            }
+            for i in initiative.indicators
+        ],
+        "url": url_for(
+            "initiatives.initiative",
+            slug=project.slug,
+            initiative_id=initiative.id,
+            _external=True,
+        ),
+    }
+
+
+@bp.route("/projects/<slug>/initiatives")
+@require(Cap.READ_INITIATIVES)
+def initiatives(project: Project):
+    """Every initiative of the project, with funding totals, milestones and indicators."""
+    rows = services.list_initiatives(project)
+    values = services.indicator_values(project, rows)
+    see_people = membership_can(g.membership, Cap.VIEW_MEMBERS)
+    body = {"initiatives": [initiative_json(project, i, values, see_people) for i in rows]}
+    return json_response(body, request)

@@ -1,0 +1,9 @@
+"""The needs register and the needs-ranking vote."""
+
+from flask import Blueprint
+
+bp = Blueprint("needs", __name__)
+
+from cbpar.needs import integration, views  # noqa: E402,F401
+
+integration.register()

@@ -1,0 +1,90 @@
+"""Forms for needs, evidence and vote rounds (ballots are parsed in views: one field per need)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from cbpar.needs.labels import CATEGORY_LABELS, METHOD_LABELS, STATUS_LABELS
+from cbpar.security import ROLE_LABELS, Role
+
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class NeedForm(FlaskForm):
+    title = StringField(_l("Need"), validators=[InputRequired(), Length(max=200)])
+    description = TextAreaField(
+        _l("Description"),
+        validators=[Length(max=50_000)],
+        description=_l("Markdown. Who is affected, how we know, what would help."),
+    )
+    category = SelectField(
+        _l("Category"), choices=[SelectChoice(k.value, v) for k, v in CATEGORY_LABELS.items()]
+    )
+    village_ids = CheckboxesField(_l("Villages concerned"), coerce=int, choices=[])
+
+
+class StatusForm(FlaskForm):
+    status = SelectField(
+        _l("Status"), choices=[SelectChoice(k.value, v) for k, v in STATUS_LABELS.items()]
+    )
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[Length(max=5000)],
+        description=_l("Required when a need is declined."),
+    )
+
+
+class EvidenceForm(FlaskForm):
+    record = SelectField(_l("Record"), choices=[], validators=[InputRequired()])
+
+
+class RoundForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[InputRequired(), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=20_000)])
+    method = SelectField(
+        _l("Official counting method"),
+        choices=[SelectChoice(k.value, v) for k, v in METHOD_LABELS.items()],
+    )
+    approval_limit = IntegerField(
+        _l("Approval: mark up to"),
+        validators=[Optional(), NumberRange(min=1, max=30)],
+        description=_l("Leave empty for no limit. Only for approval votes."),
+    )
+    need_ids = CheckboxesField(_l("Needs on the ballot (2 to 30)"), coerce=int, choices=[])
+    eligible_roles = CheckboxesField(
+        _l("Who may vote online"),
+        choices=[SelectChoice(r.value, ROLE_LABELS[r]) for r in Role if r != Role.OBSERVER],
+        default=[Role.COMMITTEE.value],
+    )
+    paper_ballots = BooleanField(_l("Paper ballots are entered by a facilitator"))
+    opens_at = DateTimeLocalField(
+        _l("Opens"), format=DATETIME_FORMATS, validators=[InputRequired()]
+    )
+    closes_at = DateTimeLocalField(
+        _l("Closes"), format=DATETIME_FORMATS, validators=[InputRequired()]
+    )
+    meeting_id = SelectField(_l("Meeting it belongs to"), coerce=int, choices=[])
+
+
+class PaperSheetForm(FlaskForm):
+    sheet_number = IntegerField(
+        _l("Sheet number"), validators=[InputRequired(), NumberRange(min=1, max=1_000_000)]
+    )

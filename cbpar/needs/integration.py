@@ -1,0 +1,77 @@
+"""How needs plug into shared features: links, search and the project home page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+
+from cbpar import links, search
+from cbpar.db import db
+from cbpar.needs import services
+from cbpar.needs.models import Need, VoteRound
+from cbpar.projects.services import register_home_panel
+from cbpar.security import Cap, membership_can
+from cbpar.text import plain_text
+
+
+def _need_visible(need: Need, membership: Any) -> bool:
+    if services.sees_all_needs(membership):
+        return True
+    return membership_can(membership, Cap.VIEW_PROJECT) and need.status in services.PUBLIC_STATUSES
+
+
+def home_panel(project: Any, membership: Any) -> tuple[str, dict[str, Any]] | None:
+    """Open votes, flagged for the member when they may still vote."""
+    if not membership_can(membership, Cap.VIEW_PROJECT):
+        return None
+    rounds = services.open_rounds(project)
+    if not rounds:
+        return None
+    items = [
+        {
+            "round": r,
+            "may_vote": services.may_vote(r, membership),
+            "voted": services.may_vote(r, membership)
+            and services.my_ballot(r, membership.user) is not None,
+        }
+        for r in rounds
+    ]
+    return "needs/_home_panel.html", {"items": items}
+
+
+def search_needs(project: Any, membership: Any, terms: list[str], limit: int) -> list[search.Hit]:
+    query = services.needs_query(project, membership).where(
+        search.matches([Need.title, Need.description], terms)
+    )
+    hits = []
+    for need in db.session.scalars(query.limit(limit)):
+        hits.append(
+            search.Hit(
+                "need",
+                need.id,
+                need.title,
+                url_for("needs.need", slug=project.slug, need_id=need.id),
+                search.snippet(plain_text(need.description) or need.title, terms),
+                need.updated_at,
+            )
+        )
+    return hits
+
+
+def register() -> None:
+    links.register(
+        links.RecordType(
+            "need", Need, lambda n: n.title, "needs.need", "need_id", _need_visible,
+            lambda: str(_l("Need")),
+        )
+    )  # fmt: skip
+    links.register(
+        links.RecordType(
+            "vote_round", VoteRound, lambda r: r.title, "needs.vote", "round_id",
+            links.needs(Cap.VIEW_PROJECT), lambda: str(_l("Vote")),
+        )
+    )  # fmt: skip
+    search.register("need", search_needs)
+    register_home_panel(home_panel)

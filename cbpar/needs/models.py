@@ -1,0 +1,159 @@
+"""The needs register and the vote rounds that rank needs, with their (secret) ballots."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from cbpar.db import Base, CreatedMixin, str_enum, utcnow
+from cbpar.projects.models import Village
+
+
+class NeedCategory(StrEnum):
+    EDUCATION = "education"
+    CHILDCARE = "childcare"
+    HEALTH = "health"
+    SAFETY = "safety"
+    FAMILY_CONTACT = "family_contact"
+    LIVELIHOOD = "livelihood"
+    OTHER = "other"
+
+
+class NeedStatus(StrEnum):
+    PROPOSED = "proposed"
+    SHORTLISTED = "shortlisted"
+    CONFIRMED = "confirmed"
+    BEING_ADDRESSED = "being_addressed"
+    MET = "met"
+    DECLINED = "declined"
+
+
+need_village = Table(
+    "need_village",
+    Base.metadata,
+    Column("need_id", ForeignKey("need.id", ondelete="CASCADE"), primary_key=True),
+    Column("village_id", ForeignKey("village.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Need(CreatedMixin, Base):
+    __tablename__ = "need"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("project.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")  # Markdown
+    category: Mapped[NeedCategory] = mapped_column(str_enum(NeedCategory))
+    status: Mapped[NeedStatus] = mapped_column(str_enum(NeedStatus), default=NeedStatus.PROPOSED)
+    declined_reason: Mapped[str] = mapped_column(Text, default="")
+    proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    villages: Mapped[list[Village]] = relationship(secondary=need_village, order_by=Village.name)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class VoteMethod(StrEnum):
+    BORDA = "borda"
+    SCHULZE = "schulze"
+    IRV = "irv"
+    APPROVAL = "approval"
+
+
+class VoteRound(CreatedMixin, Base):
+    """A needs-ranking vote: its options, who may vote, when, and (once closed) its count."""
+
+    __tablename__ = "vote_round"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("project.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")  # Markdown
+    method: Mapped[VoteMethod] = mapped_column(str_enum(VoteMethod))
+    approval_limit: Mapped[int | None]  # approval: mark up to k (None: any number)
+    eligible_roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    paper_ballots: Mapped[bool] = mapped_column(default=False)
+    opens_at: Mapped[datetime]
+    closes_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    meeting_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meeting.id", ondelete="SET NULL"), index=True
+    )
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    # The count of every method, stored when the round closes (see services.close_round).
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    confirmed_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(default=1)
+
+    options: Mapped[list[VoteOption]] = relationship(
+        back_populates="round", cascade="all, delete-orphan", order_by="VoteOption.position"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class VoteOption(Base):
+    """A need on a round's ballot; `position` gives its letter on paper (0 = A)."""
+
+    __tablename__ = "vote_option"
+    __table_args__ = (
+        UniqueConstraint("round_id", "need_id"),
+        UniqueConstraint("round_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("vote_round.id", ondelete="CASCADE"))
+    need_id: Mapped[int] = mapped_column(ForeignKey("need.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+
+    round: Mapped[VoteRound] = relationship(back_populates="options")
+    need: Mapped[Need] = relationship()
+
+    @property
+    def letter(self) -> str:
+        return letter(self.position)
+
+
+def letter(position: int) -> str:
+    """A, B, ... Z, AA, AB ... for a ballot's options."""
+    out = ""
+    position += 1
+    while position:
+        position, rest = divmod(position - 1, 26)
+        out = chr(65 + rest) + out
+    return out
+
+
+class Ballot(Base):
+    """One counted ballot. It stores no user id and no time, so nothing links it to a voter.
+
+    `voter_key` is an HMAC of the voter's user id and the round (keyed with the app's secret):
+    with the unique constraint it keeps one active ballot per voter. Paper ballots have no
+    voter key but a sheet number, unique in the round.
+    """
+
+    __tablename__ = "ballot"
+    __table_args__ = (
+        UniqueConstraint("round_id", "voter_key"),
+        UniqueConstraint("round_id", "sheet_number"),
+        UniqueConstraint("round_id", "receipt"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("vote_round.id", ondelete="CASCADE"), index=True
+    )
+    voter_key: Mapped[str | None] = mapped_column(String(64))
+    sheet_number: Mapped[int | None]
+    receipt: Mapped[str] = mapped_column(String(16))
+    choices: Mapped[list[int]] = mapped_column(JSON, default=list)  # need ids, best first

@@ -1,0 +1,146 @@
+"""Backups while the app runs, and restoring one into an empty instance.
+
+SQLite: the online backup API (`sqlite3.Connection.backup`) copies a consistent snapshot
+page by page while other connections keep writing. The WAL is checkpointed first so the
+live file holds no stale page versions. PostgreSQL: `pg_dump` in custom format, when the
+program is installed (restore with `pg_restore`).
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+
+from sqlalchemy import Engine, inspect, text
+
+
+class BackupError(Exception):
+    """Shown to the operator as is."""
+
+
+def _sqlite_path(engine: Engine) -> Path:
+    database = engine.url.database
+    if not database or database == ":memory:":
+        raise BackupError("This instance's SQLite database is in memory: nothing to back up.")
+    return Path(database)
+
+
+def backup(engine: Engine, output: Path) -> str:
+    if engine.dialect.name == "sqlite":
+        return _backup_sqlite(engine, output)
+    if engine.dialect.name == "postgresql":
+        return _backup_postgres(engine, output)
+    raise BackupError(f"No backup method for {engine.dialect.name}.")
+
+
+def _backup_sqlite(engine: Engine, output: Path) -> str:
+    source_path = _sqlite_path(engine)
+    if output.resolve() == source_path.resolve():
+        raise BackupError("The backup file cannot be the database itself.")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    partial = output.with_name(output.name + ".partial")
+    partial.unlink(missing_ok=True)
+    source = sqlite3.connect(source_path, timeout=30)
+    try:
+        source.execute("PRAGMA busy_timeout=30000")
+        # Move committed pages from the WAL into the file; old page versions go with it.
+        source.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        target = sqlite3.connect(partial)
+        try:
+            # pages=-1: the whole database in one step, under one read snapshot.
+            source.backup(target, pages=-1)
+            target.execute("PRAGMA journal_mode=DELETE")
+            problem = target.execute("PRAGMA integrity_check").fetchone()[0]
+        finally:
+            target.close()
+    finally:
+        source.close()
+    if problem != "ok":
+        partial.unlink(missing_ok=True)
+        raise BackupError(f"The copy failed its integrity check: {problem}")
+    partial.replace(output)
+    return f"Backed up {source_path.name} to {output} ({output.stat().st_size:,} bytes)."
+
+
+def _pg_url(engine: Engine) -> str:
+    return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _backup_postgres(engine: Engine, output: Path) -> str:
+    program = shutil.which("pg_dump")
+    if program is None:
+        raise BackupError(
+            "pg_dump is not installed. Install the PostgreSQL client tools (same major version "
+            "as the server), or run: pg_dump --format=custom --file=FILE DATABASE_URL"
+        )
+    result = subprocess.run(
+        [program, "--format=custom", f"--file={output}", f"--dbname={_pg_url(engine)}"],
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        raise BackupError(f"pg_dump failed: {result.stderr.strip()}")
+    return f"Backed up the PostgreSQL database to {output} with pg_dump."
+
+
+def instance_is_empty(engine: Engine) -> bool:
+    """No tables, or tables with no project and no user (just after `cbpar db upgrade`)."""
+    names = set(inspect(engine).get_table_names())
+    with engine.connect() as connection:
+        for name in ("project", "user"):
+            if (
+                name in names
+                and connection.execute(text(f'SELECT 1 FROM "{name}" LIMIT 1')).first()
+            ):
+                return False
+    return True
+
+
+def restore(engine: Engine, backup_file: Path) -> str:
+    if not instance_is_empty(engine):
+        raise BackupError(
+            "This instance has data already. Restore into an empty instance "
+            "(a new CBPAR_INSTANCE_PATH or DATABASE_URL)."
+        )
+    if engine.dialect.name == "postgresql":
+        return _restore_postgres(engine, backup_file)
+    target_path = _sqlite_path(engine)
+    try:
+        source = sqlite3.connect(f"file:{backup_file}?mode=ro", uri=True)
+        problem = source.execute("PRAGMA integrity_check").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        raise BackupError(f"{backup_file} is not an SQLite database backup.") from exc
+    if problem != "ok":
+        source.close()
+        raise BackupError(f"The backup failed its integrity check: {problem}")
+    engine.dispose()
+    target = sqlite3.connect(target_path)
+    try:
+        source.backup(target, pages=-1)
+    finally:
+        target.close()
+        source.close()
+    return f"Restored {backup_file} into {target_path}."
+
+
+def _restore_postgres(engine: Engine, backup_file: Path) -> str:
+    program = shutil.which("pg_restore")
+    if program is None:
+        raise BackupError("pg_restore is not installed; install the PostgreSQL client tools.")
+    result = subprocess.run(
+        [
+            program,
+            "--no-owner",
+            "--clean",
+            "--if-exists",
+            f"--dbname={_pg_url(engine)}",
+            str(backup_file),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        raise BackupError(f"pg_restore failed: {result.stderr.strip()}")
+    return f"Restored {backup_file} with pg_restore."

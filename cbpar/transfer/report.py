@@ -1,0 +1,259 @@
+"""The project report for dissemination: figures only, no personal data, printable on A4.
+
+Sections for needs and initiatives appear only when those features' tables exist, so the
+report works at every stage of the product.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+from typing import Any
+
+from flask_babel import gettext as _
+from markupsafe import Markup, escape
+from sqlalchemy import func, select
+
+from cbpar.db import Base, db
+from cbpar.mapping import analysis
+from cbpar.mapping import services as mapping
+from cbpar.mapping.labels import KIND_LABELS, STATUS_LABELS
+from cbpar.mapping.models import Facility, FacilityKind
+from cbpar.projects.models import Project
+
+WITHIN_KM = 5.0
+KIND_COLOURS = {
+    FacilityKind.KINDERGARTEN: "#c0392b",
+    FacilityKind.PRIMARY_SCHOOL: "#2471a3",
+    FacilityKind.CLINIC: "#1e8449",
+}
+
+
+def has_table(name: str) -> bool:
+    return name in Base.metadata.tables
+
+
+def _then_date(project: Project, today: date) -> date:
+    """The day before the most recent kindergarten opened, else the project's first day."""
+    opened = db.session.scalar(
+        select(func.max(Facility.opened_on)).where(
+            Facility.project_id == project.id,
+            Facility.kind == FacilityKind.KINDERGARTEN,
+            Facility.opened_on <= today,
+        )
+    )
+    return opened - timedelta(days=1) if opened else project.created_at.date()
+
+
+def accessibility(project: Project) -> dict[str, Any]:
+    today = analysis.project_today(project)
+    then = _then_date(project, today)
+    now_figures = analysis.accessibility(
+        project.id, analysis.Params(FacilityKind.KINDERGARTEN, WITHIN_KM, today)
+    )
+    then_figures = analysis.accessibility(
+        project.id, analysis.Params(FacilityKind.KINDERGARTEN, WITHIN_KM, then)
+    )
+    return {"within_km": WITHIN_KM, "then": then_figures, "now": now_figures}
+
+
+def vote_rounds(project: Project) -> list[dict[str, Any]] | None:
+    if not has_table("vote_round") or not has_table("need"):
+        return None
+    from cbpar.needs.models import Need, VoteRound
+
+    titles = dict(
+        db.session.execute(select(Need.id, Need.title).where(Need.project_id == project.id)).all()
+    )
+    rounds = []
+    for vote in db.session.scalars(
+        select(VoteRound)
+        .where(VoteRound.project_id == project.id, VoteRound.closed_at.is_not(None))
+        .order_by(VoteRound.closed_at)
+    ):
+        result = vote.result or {}
+        ranking = [[titles.get(i, str(i)) for i in tier] for tier in result.get("ranking", [])]
+        try:
+            from cbpar.needs import services as needs
+
+            eligible = needs.eligible_count(vote)
+        except Exception:  # the needs feature may change its services; the report still prints
+            eligible = None
+        rounds.append(
+            {
+                "title": vote.title,
+                "method": str(result.get("method", vote.method)),
+                "ballots": result.get("ballots_cast", 0),
+                "eligible": eligible,
+                "ranking": ranking,
+                "closed": vote.closed_at.date(),
+            }
+        )
+    return rounds
+
+
+def initiative_tables() -> list[str]:
+    """Tables of the initiatives feature present in this schema (names start as theirs do)."""
+    prefixes = ("initiative", "fund", "contribution", "donation", "milestone", "indicator")
+    return sorted(n for n in Base.metadata.tables if n.startswith(prefixes))
+
+
+def initiative_summary(project: Project) -> list[dict[str, Any]] | None:
+    """Per table: the number of records, and titles/names when the table has them."""
+    names = initiative_tables()
+    if not names:
+        return None
+    summary = []
+    for name in names:
+        table = Base.metadata.tables[name]
+        if "project_id" not in table.c:
+            continue
+        label_column = next((table.c[c] for c in ("title", "name") if c in table.c), None)
+        count = db.session.scalar(
+            select(func.count()).select_from(table).where(table.c.project_id == project.id)
+        )
+        labels = []
+        if label_column is not None:
+            labels = list(
+                db.session.scalars(
+                    select(label_column).where(table.c.project_id == project.id).limit(20)
+                )
+            )
+        summary.append({"table": name, "count": count or 0, "labels": labels})
+    return summary
+
+
+def build(project: Project) -> dict[str, Any]:
+    facilities = list(db.session.scalars(mapping.facilities_query(project)))
+    totals = mapping.village_totals(project)
+    return {
+        "project": project,
+        "today": analysis.project_today(project),
+        "villages": totals,
+        "facilities": facilities,
+        "kind_labels": KIND_LABELS,
+        "status_labels": STATUS_LABELS,
+        "access": accessibility(project),
+        "votes": vote_rounds(project),
+        "initiatives": initiative_summary(project),
+        "svg": map_svg(totals, facilities),
+    }
+
+
+# --- the map as SVG --------------------------------------------------------------------------
+
+
+def map_svg(totals: list[dict[str, Any]], facilities: list[Any], width: int = 640) -> Markup:
+    """Villages (circles sized by households) and facilities (squares), drawn to scale."""
+    points = [(t["village"].center_lat, t["village"].center_lon) for t in totals]
+    points = [p for p in points if None not in p] + [(f.lat, f.lon) for f in facilities]
+    if not points:
+        return Markup("")
+    lats, lons = [p[0] for p in points], [p[1] for p in points]
+    mid = math.cos(math.radians((min(lats) + max(lats)) / 2))
+    span_x = max((max(lons) - min(lons)) * mid, 1e-3)
+    span_y = max(max(lats) - min(lats), 1e-3)
+    pad = 40
+    scale = (width - 2 * pad) / max(span_x, span_y)
+    height = int(span_y * scale + 2 * pad)
+
+    def xy(lat: float, lon: float) -> tuple[float, float]:
+        return (pad + (lon - min(lons)) * mid * scale, height - pad - (lat - min(lats)) * scale)
+
+    km = WITHIN_KM  # the scale bar: this many km, at 111.32 km per degree of latitude
+    bar = WITHIN_KM / 111.32 * scale
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+        f'class="report-map" aria-label="{escape(_("Map of villages and facilities"))}">',
+        f'<rect width="{width}" height="{height}" fill="#fbfaf7" stroke="#999"/>',
+    ]
+    for t in totals:
+        village = t["village"]
+        if village.center_lat is None or village.center_lon is None:
+            continue
+        x, y = xy(village.center_lat, village.center_lon)
+        r = 6 + 2 * math.sqrt(t["households"])
+        parts.append(
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" fill="#f4d03f" fill-opacity="0.5" '
+            f'stroke="#7d6608"/><text x="{x:.1f}" y="{y - r - 4:.1f}" text-anchor="middle" '
+            f'font-size="13">{escape(village.name)} ({t["households"]})</text>'
+        )
+    for facility in facilities:
+        x, y = xy(facility.lat, facility.lon)
+        colour = KIND_COLOURS.get(facility.kind, "#555")
+        parts.append(
+            f'<rect x="{x - 5:.1f}" y="{y - 5:.1f}" width="10" height="10" fill="{colour}">'
+            f"<title>{escape(facility.name)}</title></rect>"
+            f'<text x="{x + 8:.1f}" y="{y + 4:.1f}" font-size="11">{escape(facility.name)}</text>'
+        )
+    parts.append(
+        f'<line x1="{pad}" y1="{height - 15}" x2="{pad + bar:.1f}" y2="{height - 15}" '
+        f'stroke="#000" stroke-width="3"/><text x="{pad}" y="{height - 20}" font-size="11">'
+        f"{km:g} km</text></svg>"
+    )
+    return Markup("".join(parts))
+
+
+# --- Markdown --------------------------------------------------------------------------------
+
+
+def markdown(data: dict[str, Any]) -> str:
+    project = data["project"]
+    access = data["access"]
+    lines = [f"# {project.name}", ""]
+    if project.region:
+        lines += [f"{_('Region')}: {project.region}", ""]
+    if project.description:
+        lines += [project.description.strip(), ""]
+    lines += [
+        f"## {_('Villages')}",
+        "",
+        f"| {_('Village')} | {_('Households')} | "
+        f"{_('Children under 6')} | {_('Left-behind children')} |",
+        "| --- | --: | --: | --: |",
+    ]
+    for t in data["villages"]:
+        lines.append(
+            f"| {t['village'].name} | {t['households']} | {t['children_under_6']} | "
+            f"{t['left_behind_children']} |"
+        )
+    lines += ["", f"## {_('Facilities')}", ""]
+    for f in data["facilities"]:
+        opened = f" ({f.opened_on.isoformat()})" if f.opened_on else ""
+        lines.append(f"- {f.name}: {KIND_LABELS[f.kind]}, {STATUS_LABELS[f.status]}{opened}")
+    then, now = access["then"], access["now"]
+    lines += [
+        "",
+        f"## {_('Access to a kindergarten')}",
+        "",
+        _("Households more than %(km)g km from an operating kindergarten.", km=access["within_km"]),
+        "",
+        f"| | {then['as_of']} | {now['as_of']} |",
+        "| --- | --: | --: |",
+        f"| {_('Households')} | {then['households_beyond']} | {now['households_beyond']} |",
+        f"| {_('Children under 6')} | {then['children_under_6_beyond']} | "
+        f"{now['children_under_6_beyond']} |",
+        "",
+        f"{_('Method')}: {now['method']}",
+        "",
+    ]
+    if data["votes"] is not None:
+        lines += [f"## {_('Needs ranking')}", ""]
+        for vote in data["votes"]:
+            turnout = f"{vote['ballots']}" + (f" / {vote['eligible']}" if vote["eligible"] else "")
+            lines += [
+                f"### {vote['title']}",
+                "",
+                f"{_('Method')}: {vote['method']}; {_('Ballots')}: {turnout}",
+                "",
+            ]
+            for place, tier in enumerate(vote["ranking"], start=1):
+                lines.append(f"{place}. {' = '.join(tier)}")
+            lines.append("")
+    if data["initiatives"] is not None:
+        lines += [f"## {_('Initiatives and funding')}", ""]
+        for item in data["initiatives"]:
+            lines.append(f"- {item['table']}: {item['count']}")
+            lines += [f"  - {label}" for label in item["labels"]]
+        lines.append("")
+    return "\n".join(lines)
