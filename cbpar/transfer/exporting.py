@@ -22,18 +22,20 @@ from cbpar.projects.models import Project
 from cbpar.security import Cap, membership_can
 from cbpar.transfer import archive
 
-# Table-name prefixes of later features, and what a member needs to export them.
+# Table-name prefixes of later features, and what a member needs to export them as raw rows.
+# Raw rows carry what their pages hide from some roles (lead members, individual donors,
+# milestone notes), so only the roles that edit them export them; observers and funders have
+# the transparency page. Ballots are never exported here: the vote's own download is shuffled
+# and only exists after the close.
 GENERIC_TABLES: dict[str, Cap] = {
-    "initiative": Cap.READ_INITIATIVES,
-    "fund": Cap.READ_INITIATIVES,  # funding, funder
-    "support_passed_on": Cap.READ_INITIATIVES,
-    "contribution": Cap.READ_INITIATIVES,
-    "donation": Cap.READ_INITIATIVES,
-    "milestone": Cap.READ_INITIATIVES,
-    "indicator": Cap.READ_INITIATIVES,
-    "ballot": Cap.VIEW_PROJECT,
-    "vote_round": Cap.VIEW_PROJECT,
-    "vote_option": Cap.VIEW_PROJECT,
+    "initiative": Cap.EDIT_INITIATIVES,
+    "fund": Cap.EDIT_INITIATIVES,  # funding, funder
+    "support_passed_on": Cap.EDIT_INITIATIVES,
+    "contribution": Cap.EDIT_INITIATIVES,
+    "milestone": Cap.EDIT_INITIATIVES,
+    "indicator": Cap.EDIT_INITIATIVES,
+    "vote_round": Cap.MANAGE_VOTES,
+    "vote_option": Cap.MANAGE_VOTES,
 }
 # Never exported generically: who voted, secrets, and people's accounts.
 HIDDEN_COLUMNS = {"voter_key", "receipt", "token_hash", "password_hash", "secret"}

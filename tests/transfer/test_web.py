@@ -198,3 +198,14 @@ def test_report_has_map_figures_and_no_household_codes(client, login, team, app)
     markdown = client.get("/projects/p1/report.md").get_data(as_text=True)
     assert markdown.startswith("# Project p1") and "Shuanghe" in markdown
     assert "SH-001" not in markdown
+
+
+@pytest.mark.parametrize("role", [Role.OBSERVER, Role.COMMITTEE, Role.FIELD_WORKER])
+def test_raw_rows_of_initiatives_and_votes_are_not_exported_to_other_roles(role):
+    from cbpar.projects.models import Membership
+    from cbpar.transfer import exporting
+
+    names = exporting.generic_tables(Membership(role=role))
+    assert not [n for n in names if n.startswith(("fund", "contribution", "milestone", "ballot"))]
+    coordinator = exporting.generic_tables(Membership(role=Role.COORDINATOR))
+    assert "funder" in coordinator and "ballot" not in coordinator
