@@ -216,6 +216,48 @@ def sources_of_many(
     return out
 
 
+def choices(
+    project_id: int, membership: Any, type_names: Iterable[str], limit: int
+) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Records a member may pick to link, grouped by kind: [(kind label, [("type:id", label)])].
+
+    The newest `limit` of each type; each choice's value is what `resolve_choice` reads back.
+    """
+    groups = []
+    for name in type_names:
+        record_type = REGISTRY.get(name)
+        if record_type is None or not hasattr(record_type.model, "project_id"):
+            continue
+        model = record_type.model
+        records = db.session.scalars(
+            select(model)
+            .where(model.project_id == project_id)
+            .order_by(model.id.desc())
+            .limit(limit)
+        )
+        options = [
+            (f"{name}:{r.id}", record_type.label(r))
+            for r in records
+            if record_type.visible(r, membership)
+        ]
+        if options:
+            groups.append((record_type.kind_label(), options))
+    return groups
+
+
+def resolve_choice(
+    project_id: int, membership: Any, type_names: Iterable[str], value: str
+) -> Any | None:
+    """The record a "type:id" choice names, if it is of an allowed type and the member sees it."""
+    type_name, _sep, raw_id = (value or "").partition(":")
+    if type_name not in type_names or not raw_id.isdigit():
+        return None
+    record = resolve(project_id, type_name, int(raw_id))
+    if record is None or not REGISTRY[type_name].visible(record, membership):
+        return None
+    return record
+
+
 def register_core_types() -> None:
     """The record types that exist before any later feature: villages and map records."""
     from flask_babel import lazy_gettext as _l

@@ -421,37 +421,12 @@ MAX_CHOICES_PER_TYPE = 100
 
 
 def discussable_choices(project: Project, membership: Membership) -> list[tuple[str, list]]:
-    """(kind label, [(value "type:id", label)]) for each registered discussable type."""
-    groups = []
-    for name in DISCUSSABLE:
-        record_type = links.REGISTRY.get(name)
-        if record_type is None or not hasattr(record_type.model, "project_id"):
-            continue
-        model = record_type.model
-        records = db.session.scalars(
-            select(model)
-            .where(model.project_id == project.id)
-            .order_by(model.id.desc())
-            .limit(MAX_CHOICES_PER_TYPE)
-        )
-        options = [
-            (f"{name}:{r.id}", record_type.label(r))
-            for r in records
-            if record_type.visible(r, membership)
-        ]
-        if options:
-            groups.append((record_type.kind_label(), options))
-    return groups
+    """Records this member may mark as discussed, grouped by kind."""
+    return links.choices(project.id, membership, DISCUSSABLE, MAX_CHOICES_PER_TYPE)
 
 
 def resolve_discussable(project: Project, membership: Membership, value: str) -> Any | None:
-    type_name, _sep, raw_id = (value or "").partition(":")
-    if type_name not in DISCUSSABLE or not raw_id.isdigit():
-        return None
-    record = links.resolve(project.id, type_name, int(raw_id))
-    if record is None or not links.REGISTRY[type_name].visible(record, membership):
-        return None
-    return record
+    return links.resolve_choice(project.id, membership, DISCUSSABLE, value)
 
 
 def discussed(meeting: Meeting, membership: Membership) -> list[links.Linked]:

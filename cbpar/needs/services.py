@@ -16,6 +16,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from cbpar import audit, links
 from cbpar.db import db, utcnow
@@ -165,36 +166,11 @@ def linked_from(need: Need, membership: Membership | None) -> list[links.Linked]
 
 def evidence_choices(project: Project, membership: Membership) -> list[tuple[str, list]]:
     """(kind label, [("type:id", label)]) of records this member may cite as evidence."""
-    groups = []
-    for name in EVIDENCE_TYPES:
-        record_type = links.REGISTRY.get(name)
-        if record_type is None:
-            continue
-        model = record_type.model
-        records = db.session.scalars(
-            select(model)
-            .where(model.project_id == project.id)
-            .order_by(model.id.desc())
-            .limit(MAX_EVIDENCE_CHOICES)
-        )
-        options = [
-            (f"{name}:{r.id}", record_type.label(r))
-            for r in records
-            if record_type.visible(r, membership)
-        ]
-        if options:
-            groups.append((record_type.kind_label(), options))
-    return groups
+    return links.choices(project.id, membership, EVIDENCE_TYPES, MAX_EVIDENCE_CHOICES)
 
 
 def resolve_evidence(project: Project, membership: Membership, value: str) -> Any | None:
-    type_name, _sep, raw_id = (value or "").partition(":")
-    if type_name not in EVIDENCE_TYPES or not raw_id.isdigit():
-        return None
-    record = links.resolve(project.id, type_name, int(raw_id))
-    if record is None or not links.REGISTRY[type_name].visible(record, membership):
-        return None
-    return record
+    return links.resolve_choice(project.id, membership, EVIDENCE_TYPES, value)
 
 
 def add_evidence(need: Need, record: Any, by: Any) -> None:
@@ -256,8 +232,12 @@ def rounds_query(project: Project):
 
 
 def get_round(project: Project, round_id: int) -> VoteRound | None:
-    vote = db.session.get(VoteRound, round_id)
-    return vote if vote is not None and vote.project_id == project.id else None
+    """The round with its options and their needs (one query for the options, not one each)."""
+    return db.session.scalar(
+        select(VoteRound)
+        .where(VoteRound.id == round_id, VoteRound.project_id == project.id)
+        .options(selectinload(VoteRound.options).joinedload(VoteOption.need))
+    )
 
 
 def open_rounds(project: Project) -> list[VoteRound]:

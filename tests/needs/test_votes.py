@@ -11,7 +11,15 @@ from sqlalchemy import select
 from cbpar.audit import AuditEvent
 from cbpar.db import db, utcnow
 from cbpar.meetings.models import Decision, Meeting, MeetingKind
-from cbpar.needs.models import Ballot, Need, NeedStatus, VoteMethod, VoteRound
+from cbpar.needs.models import (
+    Ballot,
+    Need,
+    NeedCategory,
+    NeedStatus,
+    VoteMethod,
+    VoteOption,
+    VoteRound,
+)
 
 
 def rank_form(order: list[int]) -> dict[str, str]:
@@ -222,3 +230,42 @@ def test_round_closes_by_time(client, login, needs, make_round):
         == 409
     )
     assert client.get(f"/projects/p1/votes/{round_id}/results").status_code == 200
+
+
+def test_results_page_queries_do_not_grow_with_the_options(client, login, app, team, make_round):
+    """No query per option: a round of 4 needs and one of 12 take the same number of queries."""
+    from sqlalchemy import event
+
+    with app.app_context():
+        more = [
+            Need(project_id=team["project"].id, title=f"Need {i}", category=NeedCategory.OTHER)
+            for i in range(8)
+        ]
+        db.session.add_all(more)
+        db.session.commit()
+        extra = [n.id for n in more]
+    small = make_round(method=VoteMethod.BORDA)
+    big = make_round(method=VoteMethod.BORDA, title="Bigger")
+    with app.app_context():
+        vote = db.session.get(VoteRound, big)
+        vote.options += [VoteOption(need_id=i, position=4 + p) for p, i in enumerate(extra)]
+        db.session.commit()
+    login("coordinator")
+    for round_id in (small, big):
+        client.post(f"/projects/p1/votes/{round_id}/close")
+
+    def count(round_id: int) -> int:
+        statements: list[str] = []
+        with app.app_context():
+            from cbpar.db import db as database
+
+            engine = database.engine
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            assert client.get(f"/projects/p1/votes/{round_id}/results").status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    assert count(big) == count(small)
