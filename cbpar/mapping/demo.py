@@ -200,7 +200,7 @@ def load_facilities(project: Project, town: tuple[float, float]) -> int:
             "In the primary school: after-school activities and casework.",
         ),
         (
-            "Shuanghe Kindergarten (双河幼儿园, planned)",
+            "Shuanghe Kindergarten (双河幼儿园)",
             FacilityKind.KINDERGARTEN,
             FacilityStatus.PLANNED,
             near(sh, -0.0018, -0.0026),

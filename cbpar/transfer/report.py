@@ -92,34 +92,54 @@ def vote_rounds(project: Project) -> list[dict[str, Any]] | None:
     return rounds
 
 
-def initiative_tables() -> list[str]:
-    """Tables of the initiatives feature present in this schema (names start as theirs do)."""
-    prefixes = ("initiative", "fund", "contribution", "donation", "milestone", "indicator")
-    return sorted(n for n in Base.metadata.tables if n.startswith(prefixes))
+def _money(table: dict[str, Any]) -> str:
+    return ", ".join(f"{currency} {amount:,.2f}" for currency, amount in sorted(table.items()))
 
 
-def initiative_summary(project: Project) -> list[dict[str, Any]] | None:
-    """Per table: the number of records, and titles/names when the table has them."""
-    names = initiative_tables()
-    if not names:
-        return None
+def initiative_summary(project: Project) -> list[dict[str, Any]]:
+    """Each initiative as the transparency page shows it: funding, milestones, indicators.
+
+    Only what observers may see: no member names, no individual donors, no milestone notes.
+    """
+    from cbpar.initiatives import services as initiatives
+    from cbpar.initiatives.labels import STATUS_LABELS
+    from cbpar.initiatives.models import InitiativeStatus
+
+    shown = [
+        i for i in initiatives.list_initiatives(project) if i.status != InitiativeStatus.CANCELLED
+    ]
+    values = initiatives.indicator_values(project, shown)
     summary = []
-    for name in names:
-        table = Base.metadata.tables[name]
-        if "project_id" not in table.c:
-            continue
-        label_column = next((table.c[c] for c in ("title", "name") if c in table.c), None)
-        count = db.session.scalar(
-            select(func.count()).select_from(table).where(table.c.project_id == project.id)
+    for item in shown:
+        totals = initiatives.totals(item)
+        summary.append(
+            {
+                "title": item.title,
+                "status": str(STATUS_LABELS[item.status]),
+                "target": f"{item.currency} {item.budget_target:,.2f}"
+                if item.budget_target
+                else "",
+                "received": _money(totals.received),
+                "pledged": _money(totals.pledged),
+                "in_kind": _money(totals.in_kind),
+                "milestones": [
+                    (m.title, m.planned_on, m.done_on)
+                    for m in sorted(
+                        item.milestones, key=lambda m: m.done_on or m.planned_on or date.max
+                    )
+                ],
+                "indicators": [
+                    (
+                        ind.name,
+                        ind.unit,
+                        values[ind.id].baseline,
+                        ind.target,
+                        values[ind.id].current,
+                    )
+                    for ind in item.indicators
+                ],
+            }
         )
-        labels = []
-        if label_column is not None:
-            labels = list(
-                db.session.scalars(
-                    select(label_column).where(table.c.project_id == project.id).limit(20)
-                )
-            )
-        summary.append({"table": name, "count": count or 0, "labels": labels})
     return summary
 
 
@@ -250,10 +270,20 @@ def markdown(data: dict[str, Any]) -> str:
             for place, tier in enumerate(vote["ranking"], start=1):
                 lines.append(f"{place}. {' = '.join(tier)}")
             lines.append("")
-    if data["initiatives"] is not None:
-        lines += [f"## {_('Initiatives and funding')}", ""]
+    if data["initiatives"]:
+        lines += [f"## {_('Initiatives, funding and milestones')}", ""]
         for item in data["initiatives"]:
-            lines.append(f"- {item['table']}: {item['count']}")
-            lines += [f"  - {label}" for label in item["labels"]]
-        lines.append("")
+            lines += [f"### {item['title']}", "", f"{_('Status')}: {item['status']}"]
+            for label, key in ((_("Target"), "target"), (_("Received"), "received"),
+                               (_("Pledged"), "pledged"), (_("In kind"), "in_kind")):  # fmt: skip
+                if item[key]:
+                    lines.append(f"- {label}: {item[key]}")
+            for title, planned, done in item["milestones"]:
+                when = done.isoformat() if done else f"{_('planned')} {planned or '?'}"
+                lines.append(f"- {title}: {when}")
+            for name, unit, baseline, target, current in item["indicators"]:
+                figures = " → ".join(str(v) for v in (baseline, current) if v is not None)
+                goal = f" ({_('target')} {target})" if target is not None else ""
+                lines.append(f"- {name}: {figures} {unit}{goal}".rstrip())
+            lines.append("")
     return "\n".join(lines)

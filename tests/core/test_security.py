@@ -147,3 +147,18 @@ def test_pages_need_a_log_in(client, path):
 def test_api_without_credentials_answers_401_json(client):
     response = client.get("/api/v1/me")
     assert response.status_code == 401 and response.is_json
+
+
+def test_no_template_uses_inline_event_handlers_or_javascript_urls():
+    """The CSP blocks inline handlers; one left in a template would silently do nothing."""
+    import pathlib
+
+    from cbpar.config import ROOT
+
+    offenders = []
+    pattern = re.compile(r"<[^>]*\son[a-z]+\s*=|javascript:", re.IGNORECASE)
+    for path in pathlib.Path(ROOT / "templates").rglob("*.html"):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if pattern.search(line):
+                offenders.append(f"{path.relative_to(ROOT)}:{number}")
+    assert offenders == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
@@ -209,3 +210,32 @@ def test_raw_rows_of_initiatives_and_votes_are_not_exported_to_other_roles(role)
     assert not [n for n in names if n.startswith(("fund", "contribution", "milestone", "ballot"))]
     coordinator = exporting.generic_tables(Membership(role=Role.COORDINATOR))
     assert "funder" in coordinator and "ballot" not in coordinator
+
+
+def test_report_shows_initiatives_funding_milestones_and_indicators_but_no_notes(
+    client, login, team, app
+):
+    from cbpar.initiatives.models import Milestone
+    from tests.initiatives.helpers import full_initiative, seed
+
+    def build(project):
+        initiative = full_initiative(project, "Build a kindergarten")
+        db.session.add(
+            Milestone(
+                project_id=project.id,
+                initiative_id=initiative.id,
+                title="Built",
+                done_on=date(2022, 9, 1),
+                note="SECRET-NOTE-FOR-THE-TEAM",
+            )
+        )
+
+    seed(app, build)
+    login(team["users"][Role.OBSERVER])
+    page = client.get("/projects/p1/report").get_data(as_text=True)
+    for text in ("Build a kindergarten", "CNY 300.30", "Built: 2022-09-01", "Children enrolled"):
+        assert text in page, text
+    assert "SECRET-NOTE-FOR-THE-TEAM" not in page
+    markdown = client.get("/projects/p1/report.md").get_data(as_text=True)
+    assert "### Build a kindergarten" in markdown and "CNY 300.30" in markdown
+    assert "SECRET-NOTE-FOR-THE-TEAM" not in markdown
