@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 from flask.cli import with_appcontext
@@ -25,6 +27,15 @@ def _project(slug: str):
 @click.group("import")
 def import_group() -> None:
     """Import households or facilities (CSV, XLSX, GeoJSON, KoBo/ODK), or a project archive."""
+
+
+def _advance(bar: Any) -> Callable[[str, int, int], None]:
+    """A progress callback (phase, done, total) that moves a click progress bar to `done`."""
+
+    def update(_phase: str, done: int, _total: int) -> None:
+        bar.update(done - bar.pos)
+
+    return update
 
 
 def _import_records(
@@ -54,8 +65,7 @@ def _import_records(
     if problems:
         raise click.ClickException(" ".join(problems) + " (use --map field=column)")
     with click.progressbar(length=len(table.rows), label="Checking") as bar:
-        plan = importing.plan(project, kind, table, mapping, progress=bar.update)
-        bar.update(len(table.rows))
+        plan = importing.plan(project, kind, table, mapping, progress=_advance(bar))
     for problem in plan.problems:
         click.echo(f"line {problem.line}: {' '.join(problem.reasons)}", err=True)
     summary = plan.summary()
@@ -74,7 +84,8 @@ def _import_records(
             "to import the valid rows only."
         )
     try:
-        importing.apply(project, plan, source=Path(file).name)
+        with click.progressbar(length=len(plan.new) + len(plan.changed), label="Writing") as bar:
+            importing.apply(project, plan, source=Path(file).name, progress=_advance(bar))
         if save:
             importing.save_mapping(project, kind, mapping)
         db.session.commit()

@@ -2,17 +2,22 @@
 
 `plan()` reads nothing from the database per row: villages and the project's existing records
 are loaded in one query each, so 50,000 rows are checked in a few seconds. `apply()` writes
-new rows with one executemany per 5,000 and updates with one executemany, in the caller's
-transaction: it commits all of them or none.
+new rows with one executemany per 1,000 and updates with one executemany per 1,000 and set of
+changed columns, in the caller's transaction: it commits all of them or none.
+
+Both report progress every 1,000 rows: `plan()` and `apply()` through an optional callback
+`progress(phase, done, total)` ("checking" / "writing"); `plan_steps()` and `apply_steps()`
+are the same work as generators that yield those events and return the result, so a streamed
+web response can send each event as it happens (a callback cannot yield).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -51,8 +56,25 @@ HOUSEHOLD_VALUES = (
     "source_id",
 )
 FACILITY_VALUES = ("kind", "status", "village_id", "lat", "lon", "capacity", "opened_on", "notes")
+STEP = 1000  # rows between two progress events, and rows per executemany when writing
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _CODE = re.compile(r"^\s*([A-Za-z0-9]+)-0*(\d+)\s*$")
+
+
+Progress = Callable[[str, int, int], None]
+Event = tuple[str, int, int]  # (phase, done, total)
+T = TypeVar("T")
+
+
+def _drive(steps: Generator[Event, None, T], progress: Progress | None) -> T:
+    """Run a generator of progress events to its end, passing each event to `progress`."""
+    while True:
+        try:
+            event = next(steps)
+        except StopIteration as stop:
+            return stop.value
+        if progress is not None:
+            progress(*event)
 
 
 @dataclass
@@ -231,11 +253,22 @@ def plan(
     kind: str,
     table: Table,
     mapping: dict[str, str],
-    progress: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
 ) -> Plan:
+    """Check every row; `progress("checking", done, total)` every 1,000 rows and at the end."""
+    return _drive(plan_steps(project, kind, table, mapping), progress)
+
+
+def plan_steps(
+    project: Project, kind: str, table: Table, mapping: dict[str, str]
+) -> Generator[Event, None, Plan]:
+    """`plan()` as a generator: yields ("checking", done, total), returns the Plan."""
     if kind == "households":
-        return _plan_households(project, table, mapping, progress)
-    return _plan_facilities(project, table, mapping, progress)
+        result = yield from _plan_households(project, table, mapping)
+    else:
+        result = yield from _plan_facilities(project, table, mapping)
+    yield ("checking", result.total, result.total)
+    return result
 
 
 # --- households ------------------------------------------------------------------------------
@@ -257,11 +290,8 @@ def _existing_households(project: Project) -> tuple[dict, dict, dict[int, int]]:
 
 
 def _plan_households(
-    project: Project,
-    table: Table,
-    mapping: dict[str, str],
-    progress: Callable[[int], None] | None,
-) -> Plan:
+    project: Project, table: Table, mapping: dict[str, str]
+) -> Generator[Event, None, Plan]:
     result = Plan("households", total=len(table.rows))
     villages = _village_lookup(project)
     by_code, by_source, top = _existing_households(project)
@@ -274,8 +304,8 @@ def _plan_households(
     seen_sources: set[str] = set()
     taken_numbers: dict[int, set[int]] = {}
     for done, (line, cells) in enumerate(table.rows, start=1):
-        if progress is not None and done % 1000 == 0:
-            progress(1000)
+        if done % STEP == 0:
+            yield ("checking", done, result.total)
         row = _Row(values_of(cells), today)
         village = villages.get(row.text("village").lower())
         if village is None:
@@ -388,11 +418,8 @@ def _given(name: str, mapping: dict[str, str], row: _Row) -> bool:
 
 
 def _plan_facilities(
-    project: Project,
-    table: Table,
-    mapping: dict[str, str],
-    progress: Callable[[int], None] | None,
-) -> Plan:
+    project: Project, table: Table, mapping: dict[str, str]
+) -> Generator[Event, None, Plan]:
     result = Plan("facilities", total=len(table.rows))
     villages = _village_lookup(project)
     names = ["id", "name", *FACILITY_VALUES]
@@ -407,8 +434,8 @@ def _plan_facilities(
     values_of = _row_values(table, mapping)
     seen: set[str] = set()
     for done, (line, cells) in enumerate(table.rows, start=1):
-        if progress is not None and done % 1000 == 0:
-            progress(1000)
+        if done % STEP == 0:
+            yield ("checking", done, result.total)
         row = _Row(values_of(cells), today)
         name = row.text("name")[:200]
         if not name:
@@ -455,8 +482,9 @@ def _plan_facilities(
 # --- writing ---------------------------------------------------------------------------------
 
 
-def _update_all(model: Any, rows: list[dict[str, Any]]) -> None:
-    """One executemany per set of changed columns (rows differ in which fields changed)."""
+def _update_all(model: Any, rows: list[dict[str, Any]]) -> Generator[int, None, None]:
+    """One executemany per set of changed columns (rows differ in which fields changed) and per
+    1,000 rows; yields the number of rows written by each."""
     table = model.__table__
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     now = utcnow()
@@ -479,16 +507,39 @@ def _update_all(model: Any, rows: list[dict[str, Any]]) -> None:
                 }
             )
         )
-        db.session.execute(statement, params)
+        for start in range(0, len(params), STEP):
+            chunk = params[start : start + STEP]
+            db.session.execute(statement, chunk)
+            yield len(chunk)
 
 
-def apply(project: Project, result: Plan, *, source: str = "", by: Any = None) -> dict[str, int]:
-    """Write the plan's valid rows in the current transaction, audited (counts only)."""
+def apply(
+    project: Project,
+    result: Plan,
+    *,
+    source: str = "",
+    by: Any = None,
+    progress: Progress | None = None,
+) -> dict[str, int]:
+    """Write the plan's valid rows in the current transaction, audited (counts only);
+    `progress("writing", done, total)` every 1,000 rows written and at the end."""
+    return _drive(apply_steps(project, result, source=source, by=by), progress)
+
+
+def apply_steps(
+    project: Project, result: Plan, *, source: str = "", by: Any = None
+) -> Generator[Event, None, dict[str, int]]:
+    """`apply()` as a generator: yields ("writing", done, total), returns the summary."""
     model = Household if result.kind == "households" else Facility
     new = [{k: v for k, v in r.items() if not k.startswith("_")} for r in result.new]
-    mapping_services.bulk_insert(model, new)
-    if result.changed:
-        _update_all(model, result.changed)
+    total = len(new) + len(result.changed)
+    done = 0
+    for start in range(0, len(new), STEP):
+        done += mapping_services.bulk_insert(model, new[start : start + STEP])
+        yield ("writing", done, total)
+    for written in _update_all(model, result.changed):
+        done += written
+        yield ("writing", done, total)
     summary = result.summary()
     audit.record(
         "import",
@@ -497,6 +548,7 @@ def apply(project: Project, result: Plan, *, source: str = "", by: Any = None) -
         details={"what": result.kind, "source": source[:200], **summary},
     )
     db.session.flush()
+    yield ("writing", total, total)
     return summary
 
 

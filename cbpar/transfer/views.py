@@ -1,14 +1,19 @@
 """Import / export pages, downloads, household erasure, and the project report.
 
-A web import runs synchronously in the request (50,000 rows take a few seconds): the page
-shows the validation report, then the counts; the CLI shows a progress bar.
+A web import: upload -> choose columns -> validation report -> import. With JavaScript, the
+import button posts to `run_import`, which streams progress as NDJSON while it checks and
+writes the rows, then the page moves to `imported` (counts from the audit event). Without
+JavaScript the same form posts to `mapping` (action=commit), which imports in the request.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
+from collections.abc import Generator, Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 
 from flask import (
     Response,
@@ -19,12 +24,16 @@ from flask import (
     redirect,
     render_template,
     request,
+    stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
+from cbpar.audit import AuditEvent
 from cbpar.auth.forms import EmptyForm
+from cbpar.db import db, write_intent
 from cbpar.mapping import services as mapping_services
 from cbpar.projects.models import Project
 from cbpar.security import Cap, membership_can, require
@@ -34,6 +43,7 @@ from cbpar.web import invalid, no_store
 KINDS = ("households", "facilities")
 TOKEN = re.compile(r"^[0-9a-f]{32}$")
 MAX_PROBLEMS_SHOWN = 500
+T = TypeVar("T")
 
 
 def _download(body: bytes | str, mimetype: str, filename: str) -> Response:
@@ -95,18 +105,36 @@ def upload(project: Project, kind: str):
     return redirect(url_for("transfer.mapping", slug=project.slug, kind=kind, token=token))
 
 
+def _read_upload(project: Project, token: str) -> tuple[Path, reading.Table | None, str]:
+    """The stored upload and its rows; if it cannot be read, it is deleted and the reason given."""
+    path = _stored(project, token)
+    try:
+        return path, reading.read_path(path, path.suffix.lstrip(".")), ""
+    except reading.ReadError as exc:
+        path.unlink(missing_ok=True)
+        return path, None, str(exc)
+
+
+def _posted_mapping(kind: str, table: reading.Table) -> tuple[dict[str, str], list[str]]:
+    """The columns chosen in the posted form (map-FIELD), and the problems with that choice."""
+    given = {f: request.form.get(f"map-{f}", "") for f in columns.FIELDS[kind]}
+    chosen = {f: c for f, c in given.items() if c in table.columns}
+    return chosen, importing.check_mapping(kind, chosen, table)
+
+
+def _source(table: reading.Table) -> str:
+    return f"web upload ({table.format})"
+
+
 @bp.route("/projects/<slug>/import/<kind>/<token>", methods=["GET", "POST"])
 @require(Cap.EDIT_FIELD_RECORDS)
 def mapping(project: Project, kind: str, token: str):
     if kind not in KINDS:
         abort(404)
-    path = _stored(project, token)
     form = EmptyForm()
-    try:
-        table = reading.read_path(path, path.suffix.lstrip("."))
-    except reading.ReadError as exc:
-        path.unlink(missing_ok=True)
-        flash(_("The file could not be read: %(reason)s", reason=str(exc)), "error")
+    path, table, reason = _read_upload(project, token)
+    if table is None:
+        flash(_("The file could not be read: %(reason)s", reason=reason), "error")
         return redirect(url_for("transfer.index", slug=project.slug))
     fields = columns.FIELDS[kind]
     if request.method == "POST" and form.validate_on_submit():
@@ -115,9 +143,7 @@ def mapping(project: Project, kind: str, token: str):
             path.unlink(missing_ok=True)
             flash(_("Nothing was imported."), "info")
             return redirect(url_for("transfer.index", slug=project.slug))
-        given = {f: request.form.get(f"map-{f}", "") for f in fields}
-        chosen = {f: c for f, c in given.items() if c in table.columns}
-        problems = importing.check_mapping(kind, chosen, table)
+        chosen, problems = _posted_mapping(kind, table)
         if problems:
             return invalid(
                 "transfer/mapping.html",
@@ -132,7 +158,7 @@ def mapping(project: Project, kind: str, token: str):
             )
         plan = importing.plan(project, kind, table, chosen)
         if action == "commit":
-            summary = importing.apply(project, plan, source=f"web upload ({table.format})")
+            summary = importing.apply(project, plan, source=_source(table))
             if request.form.get("save_mapping"):
                 importing.save_mapping(project, kind, chosen)
             path.unlink(missing_ok=True)
@@ -167,6 +193,111 @@ def mapping(project: Project, kind: str, token: str):
             problems=[],
             form=form,
         )
+    )
+
+
+def _line(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False) + "\n"
+
+
+def _ndjson(body: Any, status: int = 200) -> Response:
+    response = Response(body, status=status, mimetype="application/x-ndjson")
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Accel-Buffering"] = "no"  # nginx: send each line as it is written
+    return response
+
+
+def _progress_lines(steps: Generator[importing.Event, None, T]) -> Generator[str, None, T]:
+    """Each progress event of `steps` as an NDJSON line; returns what `steps` returns."""
+    while True:
+        try:
+            phase, done, total = next(steps)
+        except StopIteration as stop:
+            return stop.value
+        yield _line({"phase": phase, "done": done, "total": total})
+
+
+@bp.route("/projects/<slug>/import/<kind>/<token>/run", methods=["POST"])
+@require(Cap.EDIT_FIELD_RECORDS)
+def run_import(project: Project, kind: str, token: str):
+    """The import button with JavaScript: check and write the rows, streaming progress lines
+    {"phase", "done", "total"}, then {"done": true, "summary", "report_url"} or {"error"}."""
+    if kind not in KINDS:
+        abort(404)
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        return _ndjson(_line({"error": _("The form expired")}), 400)
+    path, table, reason = _read_upload(project, token)
+    if table is None:
+        message = _("The file could not be read: %(reason)s", reason=reason)
+        return _ndjson(_line({"error": message}), 422)
+    chosen, problems = _posted_mapping(kind, table)
+    if problems:
+        return _ndjson(_line({"error": " ".join(problems)}), 422)
+    project_id, save = project.id, bool(request.form.get("save_mapping"))
+
+    def work() -> Iterator[str]:
+        # This body runs only while the response is sent, after the after_request hooks: the
+        # request's session (used above to check the member) was already committed and closed
+        # by cbpar.db, which popped it from g. stream_with_context keeps this request's g and
+        # current_user, so db.session below is a new session of our own on g; we commit it once
+        # at the end or roll it back, and teardown_appcontext closes it when the stream ends
+        # (also if the client goes away). Nothing here relies on the after_request commit.
+        write_intent.set(True)  # SQLite: BEGIN IMMEDIATE before the first query
+        session = db.session
+        try:
+            target = session.get(Project, project_id)
+            if target is None:
+                raise LookupError(f"project {project_id} is gone")
+            plan = yield from _progress_lines(importing.plan_steps(target, kind, table, chosen))
+            summary = yield from _progress_lines(
+                importing.apply_steps(target, plan, source=_source(table))
+            )
+            if save:
+                importing.save_mapping(target, kind, chosen)
+            event_id = session.scalar(
+                select(AuditEvent.id)
+                .where(
+                    AuditEvent.project_id == project_id,
+                    AuditEvent.action == "import",
+                    AuditEvent.actor_id == current_user.id,
+                )
+                .order_by(AuditEvent.id.desc())
+                .limit(1)
+            )
+            session.commit()
+        except Exception:
+            session.rollback()
+            current_app.logger.exception("Web import into project %s failed", project_id)
+            yield _line({"error": _("The import failed and nothing was saved. Try again.")})
+            return
+        except BaseException:  # GeneratorExit: the client went away; nothing is kept
+            session.rollback()
+            raise
+        path.unlink(missing_ok=True)
+        report_url = url_for("transfer.imported", slug=project.slug, kind=kind, event_id=event_id)
+        yield _line({"done": True, "summary": summary, "report_url": report_url})
+
+    return _ndjson(stream_with_context(work()))
+
+
+@bp.route("/projects/<slug>/import/<kind>/done/<int:event_id>")
+@require(Cap.EDIT_FIELD_RECORDS)
+def imported(project: Project, kind: str, event_id: int):
+    """The counts of a finished import, read from its audit event (counts only)."""
+    event = db.session.get(AuditEvent, event_id)
+    if (
+        kind not in KINDS
+        or event is None
+        or event.project_id != project.id
+        or event.action != "import"
+        or event.details.get("what") != kind
+    ):
+        abort(404)
+    keys = ("rows", "created", "updated", "unchanged", "invalid")
+    summary = {k: int(event.details.get(k, 0)) for k in keys}
+    return no_store(
+        render_template("transfer/imported.html", project=project, kind=kind, summary=summary)
     )
 
 
@@ -264,9 +395,8 @@ def erase_household(project: Project, household_id: int):
 @bp.route("/projects/<slug>/erase")
 @require(Cap.MANAGE_PROJECT)
 def find_household_to_erase(project: Project):
-    from sqlalchemy import func, select
+    from sqlalchemy import func
 
-    from cbpar.db import db
     from cbpar.mapping.models import Household
 
     code = request.args.get("code", "").strip()
