@@ -30,6 +30,13 @@ class AuditEvent(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+def record_export(project: Any, what: str, fmt: str, rows: int, actor: Any = None) -> AuditEvent:
+    """Every download of a project's data is audited: what, in which format, how many rows."""
+    return record(
+        "export", project=project, actor=actor, details={"what": what, "format": fmt, "rows": rows}
+    )
+
+
 def record(
     action: str,
     target: Any = None,

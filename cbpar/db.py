@@ -27,6 +27,12 @@ NAMING_CONVENTION = {
 write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("write_intent", default=True)
 
 
+def writes(view: Any) -> Any:
+    """Mark a GET view that writes (e.g. audits a download), so it starts a write transaction."""
+    view.writes = True
+    return view
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -111,7 +117,9 @@ class Database:
         def declare_intent() -> None:
             from flask import request
 
-            write_intent.set(request.method not in {"GET", "HEAD", "OPTIONS"})
+            view = app.view_functions.get(request.endpoint or "")
+            unsafe = request.method not in {"GET", "HEAD", "OPTIONS"}
+            write_intent.set(unsafe or getattr(view, "writes", False))
 
         @app.after_request
         def commit_on_success(response: Any) -> Any:

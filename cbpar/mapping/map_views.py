@@ -18,7 +18,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from cbpar import audit
-from cbpar.db import db
+from cbpar.db import db, writes
 from cbpar.mapping import analysis, basemap, bp, services
 from cbpar.mapping.labels import KIND_LABELS
 from cbpar.mapping.models import FacilityKind, SavedAnalysis
@@ -243,6 +243,7 @@ def saved_analysis(project: Project, analysis_id: int):
 
 
 @bp.route("/projects/<slug>/analysis/nearest.csv")
+@writes
 @require(Cap.SEE_HOUSEHOLD_DETAILS)
 def nearest_csv(project: Project):
     params, errors = analysis.parse_params(request.args, analysis.project_today(project))
@@ -259,7 +260,7 @@ def nearest_csv(project: Project):
         "distance_km",
         f"beyond_{params.within_km:g}_km",
     ]
-    services.record_export(project, f"nearest_{params.kind.value}", len(rows))
+    audit.record_export(project, f"nearest_{params.kind.value}", "csv", len(rows))
     filename = f"{project.slug}-nearest-{params.kind.value}-{params.as_of.isoformat()}.csv"
     response = Response(services.to_csv(header, rows), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -564,10 +564,6 @@ def facilities_csv(project: Project) -> tuple[str, int]:
     return to_csv(FACILITY_CSV_COLUMNS, rows), len(rows)
 
 
-def record_export(project: Project, what: str, rows: int) -> None:
-    audit.record("export", project=project, details={"what": what, "format": "csv", "rows": rows})
-
-
 # --- bulk loading (demo, benchmarks) -----------------------------------------------------------
 
 

@@ -13,8 +13,9 @@ from zoneinfo import ZoneInfo
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from cbpar import audit
 from cbpar.auth.forms import EmptyForm
-from cbpar.db import db
+from cbpar.db import db, writes
 from cbpar.mapping import bp, services
 from cbpar.mapping.forms import FACILITY_FIELDS, HOUSEHOLD_FIELDS, FacilityForm, HouseholdForm
 from cbpar.mapping.labels import CAREGIVER_LABELS, KIND_LABELS, MIGRANT_LABELS, STATUS_LABELS
@@ -122,10 +123,11 @@ def households(project: Project):
 
 
 @bp.route("/projects/<slug>/households.csv")
+@writes
 @require(Cap.SEE_HOUSEHOLD_DETAILS)
 def households_csv(project: Project):
     body, rows = services.households_csv(project)
-    services.record_export(project, "households", rows)
+    audit.record_export(project, "households", "csv", rows)
     return _csv(body, f"{project.slug}-households.csv")
 
 
@@ -234,10 +236,11 @@ def facilities(project: Project):
 
 
 @bp.route("/projects/<slug>/facilities.csv")
+@writes
 @require(Cap.VIEW_PROJECT)
 def facilities_csv(project: Project):
     body, rows = services.facilities_csv(project)
-    services.record_export(project, "facilities", rows)
+    audit.record_export(project, "facilities", "csv", rows)
     return _csv(body, f"{project.slug}-facilities.csv")
 
 

@@ -7,8 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from cbpar import links, search
+from cbpar import audit, links, search
 from cbpar.auth.forms import EmptyForm
+from cbpar.db import db, writes
 from cbpar.diffing import line_diff
 from cbpar.memos import bp, services
 from cbpar.memos.forms import MAX_BODY, LinkForm, MemoForm, TagRenameForm
@@ -307,7 +308,6 @@ def tags(project: Project):
 @bp.route("/projects/<slug>/tags/<int:tag_id>/rename", methods=["POST"])
 @require(Cap.WRITE_MEMOS)
 def rename_tag(project: Project, tag_id: int):
-    from cbpar.db import db
     from cbpar.memos.models import Tag
 
     tag = db.session.get(Tag, tag_id)
@@ -342,21 +342,23 @@ def _download(body: bytes | str, mimetype: str, filename: str) -> Response:
 
 
 @bp.route("/projects/<slug>/memos/<int:memo_id>/export.md")
+@writes
 @require(Cap.SEE_COMMUNITY_MEMOS)
 def export(project: Project, memo_id: int):
     memo = _memo(project, memo_id)
+    audit.record_export(project, f"memo {memo.id}", "markdown", 1)
     return _download(services.to_markdown(memo), "text/markdown", services.export_name(memo))
 
 
 @bp.route("/projects/<slug>/memos/export.zip")
+@writes
 @require(Cap.SEE_COMMUNITY_MEMOS)
 def export_tag(project: Project):
     tag = request.args.get("tag", "").strip()
     if not tag:
         abort(404)
-    from cbpar.db import db
-
     memos = list(db.session.scalars(services.list_query(project, g.membership, tag=tag)))
+    audit.record_export(project, f"memos tagged {tag}", "markdown zip", len(memos))
     return _download(services.zip_of(memos), "application/zip", f"memos-{tag}.zip")
 
 

@@ -10,9 +10,10 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from cbpar import audit
 from cbpar.auth.forms import EmptyForm
 from cbpar.auth.models import User
-from cbpar.db import db
+from cbpar.db import db, writes
 from cbpar.meetings import services as meetings
 from cbpar.meetings.models import Meeting
 from cbpar.needs import bp, services
@@ -383,6 +384,7 @@ def receipts(project: Project, round_id: int):
 
 
 @bp.route("/projects/<slug>/votes/<int:round_id>/ballots.<fmt>")
+@writes
 @require(Cap.VIEW_PROJECT)
 def ballots_download(project: Project, round_id: int, fmt: str):
     item = _round(project, round_id)
@@ -400,6 +402,10 @@ def ballots_download(project: Project, round_id: int, fmt: str):
         mimetype = "text/plain"
     else:
         abort(404)
+    # Which round and format, never who downloaded what they voted.
+    audit.record_export(
+        project, f"ballots of vote round {item.id}", fmt, services.ballots_cast(item)
+    )
     return Response(
         body,
         mimetype=mimetype,

@@ -15,7 +15,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-from cbpar import audit
 from cbpar.db import Base, db
 from cbpar.mapping import services as mapping
 from cbpar.projects.models import Project
@@ -39,12 +38,6 @@ GENERIC_TABLES: dict[str, Cap] = {
 }
 # Never exported generically: who voted, secrets, and people's accounts.
 HIDDEN_COLUMNS = {"voter_key", "receipt", "token_hash", "password_hash", "secret"}
-
-
-def record(project: Project, what: str, fmt: str, rows: int, by: Any = None) -> None:
-    audit.record(
-        "export", project=project, actor=by, details={"what": what, "format": fmt, "rows": rows}
-    )
 
 
 def households_level(membership: Any) -> str:

@@ -31,9 +31,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from cbpar import audit
 from cbpar.audit import AuditEvent
 from cbpar.auth.forms import EmptyForm
-from cbpar.db import db, write_intent
+from cbpar.db import db, write_intent, writes
 from cbpar.mapping import services as mapping_services
 from cbpar.projects.models import Project
 from cbpar.security import Cap, membership_can, require
@@ -305,6 +306,7 @@ def imported(project: Project, kind: str, event_id: int):
 
 
 @bp.route("/projects/<slug>/export/households.<fmt>")
+@writes
 @require(Cap.SEE_VILLAGE_TOTALS)
 def export_households(project: Project, fmt: str):
     if fmt == "csv":
@@ -316,11 +318,12 @@ def export_households(project: Project, fmt: str):
     else:
         abort(404)
     level = exporting.households_level(g.membership)
-    exporting.record(project, f"households ({level})", fmt, rows)
+    audit.record_export(project, f"households ({level})", fmt, rows)
     return _download(body, mime, f"{project.slug}-households.{fmt}")
 
 
 @bp.route("/projects/<slug>/export/facilities.<fmt>")
+@writes
 @require(Cap.VIEW_PROJECT)
 def export_facilities(project: Project, fmt: str):
     if fmt == "csv":
@@ -331,42 +334,46 @@ def export_facilities(project: Project, fmt: str):
         mime = "application/geo+json"
     else:
         abort(404)
-    exporting.record(project, "facilities", fmt, rows)
+    audit.record_export(project, "facilities", fmt, rows)
     return _download(body, mime, f"{project.slug}-facilities.{fmt}")
 
 
 @bp.route("/projects/<slug>/export/memos.zip")
+@writes
 @require(Cap.SEE_COMMUNITY_MEMOS)
 def export_memos(project: Project):
     body, rows = exporting.memos_zip(project, g.membership)
-    exporting.record(project, "memos", "markdown", rows)
+    audit.record_export(project, "memos", "markdown", rows)
     return _download(body, "application/zip", f"{project.slug}-memos.zip")
 
 
 @bp.route("/projects/<slug>/export/minutes.md")
+@writes
 @require(Cap.READ_MEETINGS)
 def export_minutes(project: Project):
     approved_only = not membership_can(g.membership, Cap.WRITE_MEETINGS)
     body, rows = exporting.minutes_markdown(project, approved_only=approved_only)
-    exporting.record(project, "minutes", "markdown", rows)
+    audit.record_export(project, "minutes", "markdown", rows)
     return _download(body, "text/markdown", f"{project.slug}-minutes.md")
 
 
 @bp.route("/projects/<slug>/export/records.zip")
+@writes
 @require(Cap.VIEW_PROJECT)
 def export_records(project: Project):
     if not exporting.generic_tables(g.membership):
         abort(404)
     body, rows = exporting.generic_zip(project, g.membership)
-    exporting.record(project, "records", "csv", rows)
+    audit.record_export(project, "records", "csv", rows)
     return _download(body, "application/zip", f"{project.slug}-records.zip")
 
 
 @bp.route("/projects/<slug>/export/archive.zip")
+@writes
 @require(Cap.MANAGE_PROJECT)
 def export_archive(project: Project):
     body, counts = archive.build(project)
-    exporting.record(project, "project", "zip", sum(counts.values()))
+    audit.record_export(project, "project", "zip", sum(counts.values()))
     return _download(body, "application/zip", f"{project.slug}-archive.zip")
 
 
@@ -423,8 +430,9 @@ def report_page(project: Project):
 
 
 @bp.route("/projects/<slug>/report.md")
+@writes
 @require(Cap.VIEW_PROJECT)
 def report_markdown(project: Project):
     body = report.markdown(report.build(project))
-    exporting.record(project, "report", "markdown", 1)
+    audit.record_export(project, "report", "markdown", 1)
     return _download(body, "text/markdown", f"{project.slug}-report.md")

@@ -162,7 +162,8 @@
   }
   jobs.push(getJSON(config.villagesUrl).then(drawVillages));
   Promise.all(jobs).then(function () {
-    if (bounds.isValid()) { map.fitBounds(bounds, { padding: [20, 20], maxZoom: 15 }); }
+    // No animation: the map is settled (and clickable) once it says it is ready.
+    if (bounds.isValid()) { map.fitBounds(bounds, { padding: [20, 20], maxZoom: 15, animate: false }); }
     page.dataset.ready = "true";
   }, function (error) {
     console.error(error);

@@ -50,6 +50,7 @@ def test_map_draws_facilities_and_households_offline(page, live_server):
     # A facility popup links to its record page.
     page.locator(".facility-icon").first.click()
     link = page.locator(".leaflet-popup-content a")
+    link.wait_for(timeout=5_000)
     assert link.count() == 1
     assert "/projects/demo/facilities/" in link.get_attribute("href")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375

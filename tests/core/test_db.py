@@ -116,3 +116,52 @@ def test_a_successful_request_commits_once(app, client, make_user, login):
 
 def test_database_answers(ctx):
     assert db.session.execute(text("SELECT 1")).scalar() == 1
+
+
+def test_get_views_that_audit_start_a_write_transaction(tmp_path):
+    """A GET marked @writes begins with BEGIN IMMEDIATE on SQLite; a plain GET does not."""
+    from sqlalchemy import event
+
+    from cbpar.db import writes
+
+    app = fresh_app(tmp_path)
+
+    @app.route("/test-read")
+    def read():
+        db.session.execute(text("SELECT 1"))
+        return "ok"
+
+    @app.route("/test-audited-download")
+    @writes
+    def download():
+        from cbpar import audit
+
+        db.session.execute(text("SELECT 1"))
+        audit.record_export(None, "test", "csv", 1)
+        return "ok"
+
+    read.required_capability = download.required_capability = "public"
+    begins: list[str] = []
+    with app.app_context():
+        engine = db.engine
+    listener = lambda *args: begins.append(args[2]) if args[2].startswith("BEGIN") else None  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        client = app.test_client()
+        assert client.get("/test-read").status_code == 200
+        assert client.get("/test-audited-download").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert begins == ["BEGIN", "BEGIN IMMEDIATE"]
+
+
+def test_every_get_view_that_exports_is_marked_as_writing(app):
+    """Downloads are audited, so each export view must start a write transaction."""
+    unmarked = [
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if "GET" in (rule.methods or set())
+        and any(word in rule.rule for word in (".csv", ".zip", "export", ".md", "ballots."))
+        and not getattr(app.view_functions[rule.endpoint], "writes", False)
+    ]
+    assert unmarked == []
