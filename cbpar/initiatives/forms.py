@@ -24,6 +24,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from cbpar.forms import label_choices, optional_int
 from cbpar.initiatives.labels import (
     CONTRIBUTION_STATUS_LABELS,
     FUNDER_TYPE_LABELS,
@@ -46,17 +47,6 @@ MAX_MONEY = Decimal("999999999999.99")  # Numeric(14, 2)
 MAX_FIGURE = Decimal("999999999999.9999")  # Numeric(16, 4)
 NUMBER = re.compile(r"^\d+(\.\d+)?$")
 CURRENCIES = frozenset(list_currencies())
-
-
-def _choices(labels: dict) -> list[SelectChoice]:
-    return [SelectChoice(key.value, label) for key, label in labels.items()]
-
-
-def _optional_int(value: Any) -> int | None:
-    try:
-        return int(value) if value not in (None, "", "None") else None
-    except (TypeError, ValueError):
-        return None
 
 
 def parse_decimal(raw: str, places: int, maximum: Decimal) -> Decimal:
@@ -154,10 +144,10 @@ class InitiativeForm(FlaskForm):
         description=_l("Markdown: what will be done, for whom, and why."),
     )
     status = SelectField(
-        _l("Status"), choices=lambda: _choices(STATUS_LABELS), validators=[InputRequired()]
+        _l("Status"), choices=lambda: label_choices(STATUS_LABELS), validators=[InputRequired()]
     )
     need_ids = MultiCheckboxField(_l("Needs it answers"), coerce=int, validators=[Optional()])
-    lead_user_id = SelectField(_l("Lead (a member)"), coerce=_optional_int, validators=[Optional()])
+    lead_user_id = SelectField(_l("Lead (a member)"), coerce=optional_int, validators=[Optional()])
     lead_organisation = StringField(
         _l("Lead (a partner organisation)"),
         validators=[Optional(), Length(max=200)],
@@ -183,7 +173,7 @@ class InitiativeForm(FlaskForm):
     ends_on = DateField(_l("End date"), validators=[Optional()])
     facility_id = SelectField(
         _l("Facility it creates or improves"),
-        coerce=_optional_int,
+        coerce=optional_int,
         validators=[Optional()],
         description=_l(
             "Its status follows the initiative: planned, under construction when in progress, "
@@ -252,7 +242,7 @@ class FunderForm(FlaskForm):
     name = StringField(_l("Funder's name"), validators=[InputRequired(), Length(max=200)])
     type = SelectField(
         _l("Type of funder"),
-        choices=lambda: _choices(FUNDER_TYPE_LABELS),
+        choices=lambda: label_choices(FUNDER_TYPE_LABELS),
         validators=[InputRequired()],
     )
     place = StringField(
@@ -261,13 +251,15 @@ class FunderForm(FlaskForm):
 
 
 class ContributionForm(FlaskForm):
-    funder_id = SelectField(_l("Funder"), coerce=_optional_int, validators=[InputRequired()])
+    funder_id = SelectField(_l("Funder"), coerce=optional_int, validators=[InputRequired()])
     kind = SelectField(
-        _l("Cash or in kind"), choices=lambda: _choices(KIND_LABELS), validators=[InputRequired()]
+        _l("Cash or in kind"),
+        choices=lambda: label_choices(KIND_LABELS),
+        validators=[InputRequired()],
     )
     status = SelectField(
         _l("Status"),
-        choices=lambda: _choices(CONTRIBUTION_STATUS_LABELS),
+        choices=lambda: label_choices(CONTRIBUTION_STATUS_LABELS),
         validators=[InputRequired()],
     )
     amount = DecimalText(_l("Amount (cash)"), validators=[Optional()])
@@ -334,7 +326,7 @@ class MilestoneForm(FlaskForm):
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=MAX_MARKDOWN)])
     memo_id = SelectField(
         _l("Evidence: a memo"),
-        coerce=_optional_int,
+        coerce=optional_int,
         validators=[Optional()],
         description=_l("Photos can be attached on the milestone's page."),
     )
@@ -360,7 +352,7 @@ class IndicatorForm(FlaskForm):
         _l("Unit"), validators=[Optional(), Length(max=60)], description=_l("E.g. children")
     )
     source = SelectField(
-        _l("Value"), choices=lambda: _choices(SOURCE_LABELS), validators=[InputRequired()]
+        _l("Value"), choices=lambda: label_choices(SOURCE_LABELS), validators=[InputRequired()]
     )
     baseline = DecimalText(_l("Baseline"), places=4, maximum=MAX_FIGURE, validators=[Optional()])
     target = DecimalText(_l("Target"), places=4, maximum=MAX_FIGURE, validators=[Optional()])
@@ -369,7 +361,7 @@ class IndicatorForm(FlaskForm):
     )
     measure = SelectField(
         _l("Who is counted (computed)"),
-        choices=lambda: _choices(MEASURE_LABELS),
+        choices=lambda: label_choices(MEASURE_LABELS),
         validators=[Optional()],
     )
     facility_kind = SelectField(_l("Near which facilities (computed)"), validators=[Optional()])
@@ -420,9 +412,7 @@ class SupportForm(FlaskForm):
         _l("Sites reached"), default=1, validators=[InputRequired(), NumberRange(min=1, max=10_000)]
     )
     given_on = DateField(_l("Date"), validators=[Optional()])
-    initiative_id = SelectField(
-        _l("From initiative"), coerce=_optional_int, validators=[Optional()]
-    )
+    initiative_id = SelectField(_l("From initiative"), coerce=optional_int, validators=[Optional()])
 
     def __init__(self, *args: Any, initiatives: list | None = None, **kw: Any):
         super().__init__(*args, **kw)

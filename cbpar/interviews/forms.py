@@ -5,18 +5,14 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from cbpar.forms import label_choices
 from cbpar.interviews.models import ASSENT_LABELS, GIVER_LABELS, KIND_LABELS, METHOD_LABELS
 
 
-def _choices(labels: dict) -> list[SelectChoice]:
-    return [SelectChoice(key.value, label) for key, label in labels.items()]
-
-
 class InterviewForm(FlaskForm):
-    kind = SelectField(_l("Kind"), choices=_choices(KIND_LABELS))
+    kind = SelectField(_l("Kind"), choices=label_choices(KIND_LABELS))
     held_on = DateField(_l("Date"), validators=[DataRequired()])
     interviewee_role = StringField(
         _l("Interviewee's role"),
@@ -32,9 +28,9 @@ class InterviewForm(FlaskForm):
         description=_l("For a family interview: the household's code, e.g. SH-003."),
     )
     involves_minor = BooleanField(_l("A child (under 18) takes part or is the subject"))
-    consent_method = SelectField(_l("Consent given"), choices=_choices(METHOD_LABELS))
-    consent_given_by = SelectField(_l("Consent given by"), choices=_choices(GIVER_LABELS))
-    child_assent = SelectField(_l("Child's assent"), choices=_choices(ASSENT_LABELS))
+    consent_method = SelectField(_l("Consent given"), choices=label_choices(METHOD_LABELS))
+    consent_given_by = SelectField(_l("Consent given by"), choices=label_choices(GIVER_LABELS))
+    child_assent = SelectField(_l("Child's assent"), choices=label_choices(ASSENT_LABELS))
     consent_on = DateField(_l("Consent date"), validators=[Optional()])
     covers_notes = BooleanField(_l("Consent covers written notes"))
     covers_audio = BooleanField(_l("Consent covers audio recording"))

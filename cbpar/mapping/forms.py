@@ -19,6 +19,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
+from cbpar.forms import label_choices, optional_int
 from cbpar.mapping.labels import CAREGIVER_LABELS, KIND_LABELS, MIGRANT_LABELS, STATUS_LABELS
 from cbpar.mapping.models import Caregiver, FacilityKind, FacilityStatus, MigrantParents
 
@@ -50,14 +51,6 @@ FACILITY_FIELDS = (
     "opened_on",
     "notes",
 )
-
-
-def _choices(labels: dict[Any, Any]) -> list[SelectChoice]:
-    return [SelectChoice(value.value, label) for value, label in labels.items()]
-
-
-def _optional_int(value: Any) -> int | None:
-    return int(value) if value not in (None, "", "None") else None
 
 
 def _count(label: Any) -> IntegerField:
@@ -105,7 +98,7 @@ class NotInFuture:
 
 
 class HouseholdForm(FlaskForm):
-    village_id = SelectField(_l("Village"), coerce=_optional_int, validators=[InputRequired()])
+    village_id = SelectField(_l("Village"), coerce=optional_int, validators=[InputRequired()])
     lat = _latitude()
     lon = _longitude()
     members = _count(_l("Members of the household"))
@@ -113,11 +106,13 @@ class HouseholdForm(FlaskForm):
     children_6_17 = _count(_l("Children 6 to 17"))
     left_behind_children = _count(_l("Left-behind children"))
     migrant_parents = SelectField(
-        _l("Parents working away"), choices=_choices(MIGRANT_LABELS), validators=[InputRequired()]
+        _l("Parents working away"),
+        choices=label_choices(MIGRANT_LABELS),
+        validators=[InputRequired()],
     )
     caregiver = SelectField(
         _l("Main caregiver of the children"),
-        choices=_choices(CAREGIVER_LABELS),
+        choices=label_choices(CAREGIVER_LABELS),
         validators=[InputRequired()],
     )
     visited_on = DateField(_l("Date of visit"), validators=[Optional(), NotInFuture()])
@@ -195,14 +190,14 @@ class HouseholdForm(FlaskForm):
 
 class FacilityForm(FlaskForm):
     name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200)])
-    kind = SelectField(_l("Kind"), choices=_choices(KIND_LABELS), validators=[InputRequired()])
+    kind = SelectField(_l("Kind"), choices=label_choices(KIND_LABELS), validators=[InputRequired()])
     status = SelectField(
         _l("Status"),
-        choices=_choices(STATUS_LABELS),
+        choices=label_choices(STATUS_LABELS),
         default=FacilityStatus.OPERATING.value,
         validators=[InputRequired()],
     )
-    village_id = SelectField(_l("Village"), coerce=_optional_int, validators=[Optional()])
+    village_id = SelectField(_l("Village"), coerce=optional_int, validators=[Optional()])
     lat = _latitude()
     lon = _longitude()
     capacity = IntegerField(

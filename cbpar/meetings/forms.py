@@ -17,6 +17,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from cbpar.forms import label_choices, optional_int
 from cbpar.meetings.labels import (
     ACTION_STATUS_LABELS,
     AGE_LABELS,
@@ -38,20 +39,11 @@ DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 MAX_MARKDOWN = 100_000
 
 
-def _choices(labels: dict) -> list[SelectChoice]:
-    return [SelectChoice(key.value, label) for key, label in labels.items()]
-
-
-def _optional_int(value: Any) -> int | None:
-    try:
-        return int(value) if value not in (None, "", "None") else None
-    except (TypeError, ValueError):
-        return None
-
-
 class MeetingForm(FlaskForm):
     kind = SelectField(
-        _l("Kind of meeting"), choices=lambda: _choices(KIND_LABELS), validators=[InputRequired()]
+        _l("Kind of meeting"),
+        choices=lambda: label_choices(KIND_LABELS),
+        validators=[InputRequired()],
     )
     title = StringField(_l("Title"), validators=[InputRequired(), Length(max=200)])
     starts_at = DateTimeLocalField(
@@ -59,7 +51,7 @@ class MeetingForm(FlaskForm):
     )
     ends_at = DateTimeLocalField(_l("Ends"), format=DATETIME_FORMATS, validators=[Optional()])
     place = StringField(_l("Place"), validators=[Optional(), Length(max=200)])
-    village_id = SelectField(_l("Village"), coerce=_optional_int, validators=[Optional()])
+    village_id = SelectField(_l("Village"), coerce=optional_int, validators=[Optional()])
     agenda = TextAreaField(
         _l("Agenda"),
         validators=[Optional(), Length(max=MAX_MARKDOWN)],
@@ -100,14 +92,14 @@ class GuestForm(FlaskForm):
         description=_l("Leave empty if the person prefers not to be named."),
     )
     role = SelectField(
-        _l("Role"), choices=lambda: _choices(GUEST_ROLE_LABELS), validators=[InputRequired()]
+        _l("Role"), choices=lambda: label_choices(GUEST_ROLE_LABELS), validators=[InputRequired()]
     )
     gender = SelectField(
-        _l("Gender"), choices=lambda: _choices(GENDER_LABELS), validators=[InputRequired()]
+        _l("Gender"), choices=lambda: label_choices(GENDER_LABELS), validators=[InputRequired()]
     )
     age_group = SelectField(
         _l("Age group"),
-        choices=lambda: [SelectChoice("", _l("Not known")), *_choices(AGE_LABELS)],
+        choices=lambda: [SelectChoice("", _l("Not known")), *label_choices(AGE_LABELS)],
         validators=[Optional()],
     )
 
@@ -140,7 +132,7 @@ class DecisionForm(FlaskForm):
 
 class ActionItemForm(FlaskForm):
     what = StringField(_l("What"), validators=[InputRequired(), Length(max=500)])
-    assignee_id = SelectField(_l("Who (a member)"), coerce=_optional_int, validators=[Optional()])
+    assignee_id = SelectField(_l("Who (a member)"), coerce=optional_int, validators=[Optional()])
     assignee_name = StringField(
         _l("Or someone without an account"),
         validators=[Optional(), Length(max=120)],
@@ -175,7 +167,7 @@ class ActionItemForm(FlaskForm):
 class ActionStatusForm(FlaskForm):
     status = SelectField(
         _l("Status"),
-        choices=lambda: _choices(ACTION_STATUS_LABELS),
+        choices=lambda: label_choices(ACTION_STATUS_LABELS),
         validators=[InputRequired()],
     )
 
@@ -194,7 +186,7 @@ class DiscussedForm(FlaskForm):
 class MeetingSettingsForm(FlaskForm):
     approval = SelectField(
         _l("Who approves minutes"),
-        choices=lambda: _choices(APPROVAL_LABELS),
+        choices=lambda: label_choices(APPROVAL_LABELS),
         validators=[InputRequired()],
     )
 

@@ -17,6 +17,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from cbpar.forms import label_choices
 from cbpar.needs.labels import CATEGORY_LABELS, METHOD_LABELS, STATUS_LABELS
 from cbpar.security import ROLE_LABELS, Role
 
@@ -35,16 +36,12 @@ class NeedForm(FlaskForm):
         validators=[Length(max=50_000)],
         description=_l("Markdown. Who is affected, how we know, what would help."),
     )
-    category = SelectField(
-        _l("Category"), choices=[SelectChoice(k.value, v) for k, v in CATEGORY_LABELS.items()]
-    )
+    category = SelectField(_l("Category"), choices=label_choices(CATEGORY_LABELS))
     village_ids = CheckboxesField(_l("Villages concerned"), coerce=int, choices=[])
 
 
 class StatusForm(FlaskForm):
-    status = SelectField(
-        _l("Status"), choices=[SelectChoice(k.value, v) for k, v in STATUS_LABELS.items()]
-    )
+    status = SelectField(_l("Status"), choices=label_choices(STATUS_LABELS))
     reason = TextAreaField(
         _l("Reason"),
         validators=[Length(max=5000)],
@@ -61,7 +58,7 @@ class RoundForm(FlaskForm):
     description = TextAreaField(_l("Description"), validators=[Length(max=20_000)])
     method = SelectField(
         _l("Official counting method"),
-        choices=[SelectChoice(k.value, v) for k, v in METHOD_LABELS.items()],
+        choices=label_choices(METHOD_LABELS),
     )
     approval_limit = IntegerField(
         _l("Approval: mark up to"),
