@@ -17,6 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from cbpar import audit
 from cbpar.db import db
+from cbpar.editing import EditConflict, check_version, flush_or_conflict
 from cbpar.mapping.forms import FACILITY_FIELDS, HOUSEHOLD_FIELDS
 from cbpar.mapping.models import Facility, FacilityKind, FacilityStatus, Household, MigrantParents
 from cbpar.projects.models import Project, Village
@@ -48,10 +49,6 @@ FACILITY_SORTS = {
     "status": (Facility.status, Facility.name),
     "updated": (Facility.updated_at.desc(), Facility.id.desc()),
 }
-
-
-class EditConflict(Exception):
-    """The record changed since the form was loaded; nothing was saved."""
 
 
 # --- villages --------------------------------------------------------------------------------
@@ -190,21 +187,9 @@ def _apply(record: Any, data: dict[str, Any], fields: Sequence[str]) -> list[str
     return changed
 
 
-def _check_version(record: Household | Facility, version: int) -> None:
-    if record.version != version:
-        raise EditConflict
-
-
-def _flush_or_conflict() -> None:
-    try:
-        db.session.flush()
-    except StaleDataError as exc:  # another request saved between our read and our write
-        raise EditConflict from exc
-
-
 def update_household(household: Household, data: dict[str, Any], version: int) -> list[str]:
     """Save the form's values if the household is still at `version`; names the changed fields."""
-    _check_version(household, version)
+    check_version(household, version)
     moved_to = None
     if data["village_id"] != household.village_id:
         # Look the village up before changing anything: a query would flush the half-moved row.
@@ -220,7 +205,7 @@ def update_household(household: Household, data: dict[str, Any], version: int) -
             raise EditConflict from exc
         changed.append("code")
     if changed:
-        _flush_or_conflict()
+        flush_or_conflict()
         audit.record(
             "household_updated",
             household,
@@ -287,11 +272,11 @@ def create_facility(project: Project, data: dict[str, Any]) -> Facility:
 
 
 def update_facility(facility: Facility, data: dict[str, Any], version: int) -> list[str]:
-    _check_version(facility, version)
+    check_version(facility, version)
     _check_facility_village(facility.project, data)
     changed = _apply(facility, data, FACILITY_FIELDS)
     if changed:
-        _flush_or_conflict()
+        flush_or_conflict()
         audit.record(
             "facility_updated", facility, project=facility.project_id, details={"fields": changed}
         )

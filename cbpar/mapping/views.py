@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from cbpar import audit
 from cbpar.auth.forms import EmptyForm
 from cbpar.db import db, writes
+from cbpar.editing import EditConflict, conflict_rows, posted_version
 from cbpar.mapping import bp, services
 from cbpar.mapping.forms import FACILITY_FIELDS, HOUSEHOLD_FIELDS, FacilityForm, HouseholdForm
 from cbpar.mapping.labels import CAREGIVER_LABELS, KIND_LABELS, MIGRANT_LABELS, STATUS_LABELS
@@ -42,47 +43,12 @@ def _int_arg(name: str) -> int | None:
         return None
 
 
-def _version() -> int:
-    """The version the edit form was loaded with (from the request: the form falls back to the
-    record's current version when the field is missing, which would defeat the check)."""
-    try:
-        return int(request.form["version"])
-    except (KeyError, ValueError):
-        abort(400)
-
-
 def _csv(body: str, filename: str) -> Response:
     response = no_store(body)
     response.mimetype = "text/csv"
     response.charset = "utf-8"
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
-
-
-def _shown(field: Any, value: Any) -> Any:
-    """A value as the user knows it: a choice's label rather than its stored code."""
-    for choice in getattr(field, "choices", None) or ():
-        if str(choice.value) == str(value if value is not None else ""):
-            return choice.label
-    return "" if value is None else value
-
-
-def _conflict_rows(form: Any, record: Any, fields: tuple[str, ...]) -> list[dict[str, Any]]:
-    """Each field where what the user typed differs from what is stored now."""
-    rows = []
-    for name in fields:
-        field = getattr(form, name)
-        stored = getattr(record, name)
-        if field.data == stored or (field.data in (None, "") and stored in (None, "")):
-            continue
-        rows.append(
-            {
-                "label": field.label.text,
-                "yours": _shown(field, field.data),
-                "stored": _shown(field, stored),
-            }
-        )
-    return rows
 
 
 # --- households ------------------------------------------------------------------------------
@@ -172,8 +138,8 @@ def edit_household(project: Project, household_id: int):
     }
     if form.validate_on_submit():
         try:
-            services.update_household(record, form.data_dict(), _version())
-        except services.EditConflict:
+            services.update_household(record, form.data_dict(), posted_version())
+        except EditConflict:
             return _household_conflict(project, household_id, form, context)
         flash(_("Household %(code)s saved.", code=record.code), "success")
         return redirect(url_for("mapping.household", slug=project.slug, household_id=record.id))
@@ -188,7 +154,7 @@ def _household_conflict(project: Project, household_id: int, form: HouseholdForm
     if current is None:
         flash(_("Someone else deleted this household while you were editing it."), "error")
         return no_store(render_template("mapping/household_form.html", **context), 409)
-    conflict = _conflict_rows(form, current, HOUSEHOLD_FIELDS)
+    conflict = conflict_rows(form, current, HOUSEHOLD_FIELDS)
     form.version.data = str(current.version)  # saving again now overwrites, knowingly
     context.update(household=current, conflict=conflict)
     return no_store(render_template("mapping/household_form.html", **context), 409)
@@ -273,13 +239,13 @@ def edit_facility(project: Project, facility_id: int):
     context = {"form": form, "project": project, "facility": record, "delete_form": EmptyForm()}
     if form.validate_on_submit():
         try:
-            services.update_facility(record, form.data_dict(), _version())
-        except services.EditConflict:
+            services.update_facility(record, form.data_dict(), posted_version())
+        except EditConflict:
             db.session.rollback()
             current = services.get_facility(project, facility_id) or abort(409)
             context.update(
                 facility=current,
-                conflict=_conflict_rows(form, current, FACILITY_FIELDS),
+                conflict=conflict_rows(form, current, FACILITY_FIELDS),
             )
             form.version.data = str(current.version)
             return no_store(render_template("mapping/facility_form.html", **context), 409)

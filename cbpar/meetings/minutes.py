@@ -9,6 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from cbpar import audit
 from cbpar.auth.models import User
 from cbpar.db import db, utcnow
+from cbpar.editing import EditConflict
 from cbpar.meetings.models import (
     ApprovalMode,
     Meeting,
@@ -21,10 +22,6 @@ from cbpar.meetings.models import (
 from cbpar.meetings.services import TransitionError, attendee_ids, members, settings_for
 from cbpar.projects.models import Membership
 from cbpar.security import Role
-
-
-class EditConflict(Exception):
-    """Someone else saved the minutes after this editor loaded them."""
 
 
 class ReasonRequired(ValueError):

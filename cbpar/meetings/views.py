@@ -11,6 +11,7 @@ from cbpar import links
 from cbpar.auth.forms import EmptyForm
 from cbpar.db import db
 from cbpar.diffing import line_diff
+from cbpar.editing import EditConflict
 from cbpar.meetings import bp, calendar, labels, services
 from cbpar.meetings import minutes as minutes_services
 from cbpar.meetings.forms import (
@@ -258,7 +259,7 @@ def edit_minutes(project: Project, meeting_id: int):
     except minutes_services.ReasonRequired:
         form.reason.errors = [_("Give a reason: these minutes were approved.")]
         return invalid("meetings/minutes_form.html", **_minutes_context(project, record, form))
-    except minutes_services.EditConflict:
+    except EditConflict:
         return _minutes_conflict(project, meeting_id, form)
     except services.TransitionError:
         abort(409)
