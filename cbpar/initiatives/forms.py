@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
+    HiddenField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -185,6 +186,7 @@ class InitiativeForm(FlaskForm):
         validators=[Optional()],
         description=_l("Used when the initiative is completed; the end date if left empty."),
     )
+    version = HiddenField()
 
     def __init__(
         self,

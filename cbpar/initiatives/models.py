@@ -99,6 +99,8 @@ class Initiative(CreatedMixin, Base):
     )
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Optimistic locking: an edit based on an older version is refused, not overwritten.
+    version: Mapped[int] = mapped_column(default=1)
 
     needs: Mapped[list[Need]] = relationship(secondary=initiative_need, order_by="Need.title")
     lead_user: Mapped[User | None] = relationship(foreign_keys=[lead_user_id])
@@ -119,6 +121,8 @@ class Initiative(CreatedMixin, Base):
     indicators: Mapped[list[Indicator]] = relationship(
         back_populates="initiative", cascade="all, delete-orphan", order_by="Indicator.id"
     )
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class InitiativeRole(Base):

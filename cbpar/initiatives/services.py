@@ -12,9 +12,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from cbpar import audit, links
 from cbpar.db import db, utcnow
+from cbpar.editing import EditConflict, check_version, flush_or_conflict
 from cbpar.initiatives.models import (
     Contribution,
     ContributionKind,
@@ -265,17 +267,28 @@ def create(project: Project, data: dict[str, Any], by: Any) -> Initiative:
     return initiative
 
 
-def update(initiative: Initiative, data: dict[str, Any]) -> list[str]:
-    """Save an edit; returns the fields that changed (status changes move the facility)."""
+def update(initiative: Initiative, data: dict[str, Any], version: int | None = None) -> list[str]:
+    """Save an edit; returns the fields that changed (status changes move the facility).
+
+    With `version` (the one an edit form was loaded with), the edit is refused with EditConflict
+    if the initiative changed since; the other flows changing an initiative pass none."""
+    if version is not None:
+        check_version(initiative, version)
     project_id = initiative.project_id
     _check_refs(_project(project_id), data)
-    changed = _apply(initiative, data, INITIATIVE_FIELDS)
-    if "roles" in data and _set_roles(initiative, data["roles"]):
-        changed.append("roles")
-    if "need_ids" in data:
-        changed += set_needs(initiative, data["need_ids"])
+    try:
+        changed = _apply(initiative, data, INITIATIVE_FIELDS)
+        columns_changed = bool(changed)
+        if "roles" in data and _set_roles(initiative, data["roles"]):
+            changed.append("roles")
+        if "need_ids" in data:
+            changed += set_needs(initiative, data["need_ids"])
+    except StaleDataError as exc:  # an intermediate flush met a save that raced ours
+        raise EditConflict from exc
     if changed:
-        db.session.flush()
+        if not columns_changed:  # roles or needs only: write the row, so the version moves on
+            initiative.updated_at = utcnow()
+        flush_or_conflict()
         if "facility_id" in changed:
             db.session.refresh(initiative, ["facility"])
         audit.record(

@@ -13,6 +13,8 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from cbpar.auth.forms import EmptyForm
+from cbpar.db import db
+from cbpar.editing import EditConflict, conflict_rows, posted_version
 from cbpar.initiatives import bp, labels, services
 from cbpar.initiatives.forms import (
     ContributionForm,
@@ -21,6 +23,7 @@ from cbpar.initiatives.forms import (
     InitiativeForm,
     MilestoneForm,
     SupportForm,
+    parse_roles,
 )
 from cbpar.initiatives.models import FunderType, Initiative, InitiativeStatus, Milestone
 from cbpar.mapping.labels import KIND_LABELS as FACILITY_KIND_LABELS
@@ -107,8 +110,6 @@ def _initiative_form(project: Project, initiative: Initiative | None = None, **k
 
 def _visible_memos(project: Project) -> list[Any]:
     query = memo_services.list_query(project, g.membership).limit(MAX_MEMO_CHOICES)
-    from cbpar.db import db
-
     return list(db.session.scalars(query))
 
 
@@ -181,10 +182,13 @@ def edit(project: Project, initiative_id: int):
     form = _initiative_form(project, record, obj=record)
     if not form.is_submitted():
         form.need_ids.data = [n.id for n in record.needs]
-        form.roles.data = "\n".join(f"{r.party}: {r.task}" for r in record.roles)
+        form.roles.data = _roles_text(record)
     if form.validate_on_submit():
         before = record.status
-        services.update(record, form.data_dict())
+        try:
+            services.update(record, form.data_dict(), posted_version())
+        except EditConflict:
+            return _initiative_conflict(project, initiative_id, form)
         flash(_("Initiative saved."), "success")
         if record.status == InitiativeStatus.COMPLETED != before and services.unmet_needs(record):
             return redirect(
@@ -195,6 +199,41 @@ def edit(project: Project, initiative_id: int):
     if form.is_submitted():
         return invalid("initiatives/form.html", project=project, form=form, initiative=record)
     return _render("initiatives/form.html", project=project, form=form, initiative=record)
+
+
+def _initiative_conflict(project: Project, initiative_id: int, form: InitiativeForm) -> Response:
+    """Someone saved first: nothing was saved; show what was typed next to what is stored now."""
+    db.session.rollback()
+    current = services.get(project, initiative_id)
+    if current is None:
+        flash(_("Someone else deleted this initiative while you were editing it."), "error")
+        return _render("initiatives/form.html", 409, project=project, form=form, initiative=None)
+    conflict = conflict_rows(form, current, services.INITIATIVE_FIELDS)
+    if parse_roles(form.roles.data or "") != [(r.party, r.task) for r in current.roles]:
+        conflict.append(_row(form.roles, form.roles.data or "", _roles_text(current)))
+    if sorted(form.need_ids.data or []) != sorted(n.id for n in current.needs):
+        titles = dict(form.need_ids.choices or [])
+        titles.update((n.id, n.title) for n in current.needs)
+        yours = ", ".join(str(titles.get(i, i)) for i in form.need_ids.data or [])
+        conflict.append(_row(form.need_ids, yours, ", ".join(n.title for n in current.needs)))
+    form.version.data = str(current.version)  # saving again now overwrites, knowingly
+    return _render(
+        "initiatives/form.html",
+        409,
+        project=project,
+        form=form,
+        initiative=current,
+        conflict=conflict,
+    )
+
+
+def _row(field: Any, yours: str, stored: str) -> dict[str, Any]:
+    """A row of _conflict.html for a field conflict_rows cannot compare with a column."""
+    return {"label": field.label.text, "yours": yours, "stored": stored}
+
+
+def _roles_text(initiative: Initiative) -> str:
+    return "\n".join(f"{r.party}: {r.task}" for r in initiative.roles)
 
 
 @bp.route("/projects/<slug>/initiatives/<int:initiative_id>/needs-met", methods=["GET", "POST"])

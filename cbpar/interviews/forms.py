@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 from cbpar.forms import label_choices
@@ -42,6 +49,7 @@ class InterviewForm(FlaskForm):
         description=_l("Markdown. Use codes and roles, not names."),
         render_kw={"rows": 14},
     )
+    version = HiddenField()  # the version the form was loaded with (editing only)
 
     FIELDS = (
         "kind",

@@ -89,9 +89,13 @@ class Interview(CreatedMixin, Base):
     withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     erased_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Optimistic locking: an edit based on an older version is refused, not overwritten.
+    version: Mapped[int] = mapped_column(default=1)
 
     interviewer: Mapped[User | None] = relationship(foreign_keys=[interviewer_id])
     household: Mapped[Household | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
 
     @property
     def withdrawn(self) -> bool:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from cbpar import audit, links, search
 from cbpar.db import db, utcnow
+from cbpar.editing import check_version, flush_or_conflict
 from cbpar.interviews.models import (
     ChildAssent,
     ConsentGiver,
@@ -170,12 +171,18 @@ def create(project: Any, data: dict[str, Any], household: Household | None, by: 
     return interview
 
 
-def update(interview: Interview, data: dict[str, Any], household: Household | None) -> list[str]:
+def update(
+    interview: Interview, data: dict[str, Any], household: Household | None, version: int
+) -> list[str]:
+    """Save the form's values if the interview is still at `version`; names the changed fields.
+
+    Raises EditConflict (nothing saved) when someone else saved it since the form was loaded."""
     if interview.withdrawn:
         raise ValueError("a withdrawn interview cannot be edited")
+    check_version(interview, version)
     changed = _apply(interview, data, household)
     if changed:
-        db.session.flush()
+        flush_or_conflict()
         _sync_link(interview)
         audit.record(
             "interview_updated",

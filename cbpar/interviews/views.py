@@ -7,6 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from cbpar.auth.forms import EmptyForm
+from cbpar.db import db
+from cbpar.editing import EditConflict, conflict_rows, flush_or_conflict, posted_version
 from cbpar.interviews import bp, services
 from cbpar.interviews.forms import InterviewForm
 from cbpar.interviews.models import ASSENT_LABELS, GIVER_LABELS, METHOD_LABELS, Interview
@@ -95,16 +97,43 @@ def edit(project: Project, interview_id: int):
     if request.method == "GET" and interview.household is not None:
         form.household_code.data = interview.household.code
     ok, household = _valid(form, project)
+    context = {"project": project, "form": form, "interview": interview}
     if ok:
-        services.update(interview, form.data_dict(), household)
+        try:
+            services.update(interview, form.data_dict(), household, posted_version())
+        except EditConflict:
+            return _interview_conflict(project, interview_id, form, context)
         flash(_("Interview saved."), "success")
         return redirect(
             url_for("interviews.view", slug=project.slug, interview_id=interview.id), code=303
         )
-    context = {"project": project, "form": form, "interview": interview}
     if form.is_submitted():
         return invalid("interviews/edit.html", **context)
     return no_store(render_template("interviews/edit.html", **context))
+
+
+def _interview_conflict(project: Project, interview_id: int, form: InterviewForm, context: dict):
+    """Someone else saved first: nothing was saved; show their values next to the typed ones."""
+    db.session.rollback()
+    current = services.get(project, interview_id, g.membership)
+    if current is None or current.withdrawn:
+        # Withdrawn consent hides the stored content from everyone, so it is not compared here.
+        flash(
+            _("This interview changed and can no longer be edited here; nothing was saved."),
+            "error",
+        )
+        return no_store(render_template("interviews/edit.html", **context), 409)
+    form.notes.data = (form.notes.data or "").replace("\r\n", "\n")
+    conflict = conflict_rows(form, current, InterviewForm.FIELDS)
+    stored_code = current.household.code if current.household is not None else ""
+    typed_code = (form.household_code.data or "").strip()
+    if typed_code.upper() != stored_code.upper():
+        conflict.append(
+            {"label": form.household_code.label.text, "yours": typed_code, "stored": stored_code}
+        )
+    form.version.data = str(current.version)  # saving again now overwrites, knowingly
+    context.update(interview=current, conflict=conflict)
+    return no_store(render_template("interviews/edit.html", **context), 409)
 
 
 @bp.route("/projects/<slug>/interviews/<int:interview_id>/withdraw", methods=["POST"])
@@ -115,6 +144,14 @@ def withdraw(project: Project, interview_id: int):
         abort(400)
     if not interview.withdrawn:
         services.withdraw(interview, current_user)
+        try:
+            flush_or_conflict()
+        except EditConflict:
+            # An edit was saved meanwhile; withdrawal overwrites nothing anyone wrote, so redo it.
+            db.session.rollback()
+            interview = _interview(project, interview_id)
+            if not interview.withdrawn:
+                services.withdraw(interview, current_user)
     flash(_("Consent withdrawn: the interview's content is now hidden from everyone."), "success")
     return redirect(
         url_for("interviews.view", slug=project.slug, interview_id=interview.id), code=303

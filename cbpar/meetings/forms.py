@@ -57,6 +57,7 @@ class MeetingForm(FlaskForm):
         validators=[Optional(), Length(max=MAX_MARKDOWN)],
         description=_l("Markdown: one agenda item per line, starting with “1.” or “-”."),
     )
+    version = HiddenField()  # the meeting's version when the edit form was loaded
 
     def __init__(self, *args: Any, villages: list | None = None, timezone: str = "", **kw: Any):
         super().__init__(*args, **kw)

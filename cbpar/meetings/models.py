@@ -86,6 +86,9 @@ class Meeting(CreatedMixin, Base):
     )
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Bumped on every UPDATE of the row (edits, status changes): an edit form loaded before
+    # any of them is refused rather than silently overwriting (see cbpar/editing.py).
+    version: Mapped[int] = mapped_column(default=1)
 
     project: Mapped[Project] = relationship()
     village: Mapped[Village | None] = relationship()
@@ -104,6 +107,8 @@ class Meeting(CreatedMixin, Base):
     action_items: Mapped[list[ActionItem]] = relationship(
         back_populates="meeting", cascade="all, delete-orphan", order_by="ActionItem.id"
     )
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Attendance(Base):

@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from cbpar import audit, links
 from cbpar.auth.models import User
 from cbpar.db import db, utcnow
+from cbpar.editing import check_version, flush_or_conflict
 from cbpar.meetings.models import (
     ActionItem,
     ActionStatus,
@@ -144,7 +145,9 @@ def create_meeting(project: Project, data: dict[str, Any], by: User) -> Meeting:
     return meeting
 
 
-def update_meeting(meeting: Meeting, data: dict[str, Any]) -> list[str]:
+def update_meeting(meeting: Meeting, data: dict[str, Any], version: int) -> list[str]:
+    """Save the form's values if the meeting is still at `version`; names the changed fields."""
+    check_version(meeting, version)
     if (
         data.get("village_id") is not None
         and village_in(meeting.project, data["village_id"]) is None
@@ -154,7 +157,7 @@ def update_meeting(meeting: Meeting, data: dict[str, Any]) -> list[str]:
     for name in changed:
         setattr(meeting, name, data[name])
     if changed:
-        db.session.flush()
+        flush_or_conflict()
         audit.record(
             "meeting_updated", meeting, project=meeting.project_id, details={"fields": changed}
         )

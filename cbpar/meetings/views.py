@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -11,7 +13,7 @@ from cbpar import links
 from cbpar.auth.forms import EmptyForm
 from cbpar.db import db
 from cbpar.diffing import line_diff
-from cbpar.editing import EditConflict
+from cbpar.editing import EditConflict, conflict_rows, posted_version
 from cbpar.meetings import bp, calendar, labels, services
 from cbpar.meetings import minutes as minutes_services
 from cbpar.meetings.forms import (
@@ -121,12 +123,36 @@ def edit_meeting(project: Project, meeting_id: int):
         if meeting.ends_at is not None:
             form.ends_at.data = services.to_local(meeting.ends_at, project).replace(tzinfo=None)
     if form.validate_on_submit():
-        services.update_meeting(meeting, _meeting_data(form, project))
+        try:
+            services.update_meeting(meeting, _meeting_data(form, project), posted_version())
+        except EditConflict:
+            return _meeting_conflict(project, meeting_id, form)
         flash(_("Meeting saved."), "success")
         return _to_meeting(project, meeting)
     if form.is_submitted():
         return invalid("meetings/form.html", project=project, form=form, meeting=meeting)
     return _render("meetings/form.html", project=project, form=form, meeting=meeting)
+
+
+def _meeting_conflict(project: Project, meeting_id: int, form: MeetingForm) -> Response:
+    """Nothing is lost: what the editor typed stays in the form, next to what is stored now."""
+    db.session.rollback()
+    current = services.get_meeting(project, meeting_id)
+    if current is None:
+        flash(_("Someone else deleted this meeting while you were editing it."), "error")
+        return _render("meetings/form.html", 409, project=project, form=form, meeting=None)
+    # Compare like with like: the form holds local times and may hold browser line endings.
+    form.agenda.data = (form.agenda.data or "").replace("\r\n", "\n")
+    stored = SimpleNamespace(**{name: getattr(current, name) for name in services.MEETING_FIELDS})
+    for name in ("starts_at", "ends_at"):
+        value = getattr(stored, name)
+        if value is not None:
+            setattr(stored, name, services.to_local(value, project).replace(tzinfo=None))
+    conflict = conflict_rows(form, stored, services.MEETING_FIELDS)
+    form.version.data = str(current.version)  # saving again now overwrites, knowingly
+    return _render(
+        "meetings/form.html", 409, project=project, form=form, meeting=current, conflict=conflict
+    )
 
 
 @bp.route("/projects/<slug>/meetings/<int:meeting_id>")

@@ -99,3 +99,29 @@ def test_upgrading_keeps_existing_rows(empty_sqlite):
     with empty_sqlite.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM village")).scalar() == 1
         assert connection.execute(text("SELECT count(*) FROM project")).scalar() == 1
+
+
+def test_version_counters_are_added_to_existing_rows(empty_sqlite):
+    """0009 adds NOT NULL version columns: rows already there get 1 and stay."""
+    migrate.upgrade(empty_sqlite, "0008")
+    with empty_sqlite.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO project (id, slug, name, region, description, timezone,"
+                " map_center_lat, map_center_lon, map_zoom, is_demo, updated_at, created_at)"
+                " VALUES (1, 'p', 'P', '', '', 'Asia/Shanghai', 0, 0, 10, 0, '2026-01-01',"
+                " '2026-01-01')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO meeting (id, project_id, kind, title, starts_at, place, agenda,"
+                " status, created_at, updated_at) VALUES (1, 1, 'community', 'M',"
+                " '2026-01-01 02:00:00', '', 'Agenda kept', 'planned', '2026-01-01',"
+                " '2026-01-01')"
+            )
+        )
+    migrate.upgrade(empty_sqlite)
+    with empty_sqlite.connect() as connection:
+        row = connection.execute(text("SELECT agenda, version FROM meeting")).one()
+    assert tuple(row) == ("Agenda kept", 1)

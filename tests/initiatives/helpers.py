@@ -3,6 +3,7 @@ outer transaction (rolled back afterwards)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -39,6 +40,14 @@ def seed(app: Any, fn: Callable[[Project], Any], slug: str = "p1") -> Any:
         result = fn(project)
         db.session.commit()
         return result
+
+
+def edit_version(client: Any, edit_url: str) -> str:
+    """The version an edit page was loaded with (its hidden `version` field)."""
+    page = client.get(edit_url).get_data(as_text=True)
+    match = re.search(r'name="version" type="hidden" value="(\d+)"', page)
+    assert match, "the edit form has no version field"
+    return match[1]
 
 
 def confirmed_need(project: Project, title: str = "A kindergarten in Shuanghe") -> int:

@@ -24,6 +24,7 @@ from cbpar.needs.models import Need, NeedStatus
 from tests.initiatives.helpers import (
     StatementCounter,
     confirmed_need,
+    edit_version,
     full_initiative,
     planned_kindergarten,
     seed,
@@ -51,6 +52,12 @@ def _create(client, **overrides) -> int:
     response = client.post(f"{BASE}/initiatives/new", data=_initiative_form(**overrides))
     assert response.status_code == 303, response.data[:2000]
     return int(response.headers["Location"].rstrip("/").split("/")[-1])
+
+
+def _edit(client, initiative_id: int, data: dict):
+    """Post the edit form with the version its page was loaded with, as a browser does."""
+    edit = f"{BASE}/initiatives/{initiative_id}/edit"
+    return client.post(edit, data={**data, "version": edit_version(client, edit)})
 
 
 def _funder(app, name="Foundation A", type_=FunderType.FOUNDATION) -> int:
@@ -189,13 +196,14 @@ def test_status_flow_moves_need_and_facility(app, client, team, login):
         assert db.session.get(Need, need_id).status == NeedStatus.BEING_ADDRESSED
         assert db.session.get(Facility, facility_id).status == FacilityStatus.PLANNED
 
-    edit = f"{BASE}/initiatives/{initiative_id}/edit"
     form = _initiative_form(need_ids=[str(need_id)], facility_id=str(facility_id))
-    assert client.post(edit, data={**form, "status": "in_progress"}).status_code == 303
+    assert _edit(client, initiative_id, {**form, "status": "in_progress"}).status_code == 303
     with app.app_context():
         assert db.session.get(Facility, facility_id).status == FacilityStatus.UNDER_CONSTRUCTION
 
-    response = client.post(edit, data={**form, "status": "completed", "opened_on": "2022-09-01"})
+    response = _edit(
+        client, initiative_id, {**form, "status": "completed", "opened_on": "2022-09-01"}
+    )
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"/initiatives/{initiative_id}/needs-met")
     with app.app_context():
@@ -228,8 +236,10 @@ def test_an_improved_operating_facility_never_goes_back_to_planned(app, client, 
     facility_id = seed(app, operating)
     login("coordinator")
     initiative_id = _create(client, facility_id=str(facility_id), status="proposed")
-    edit = f"{BASE}/initiatives/{initiative_id}/edit"
-    client.post(edit, data=_initiative_form(facility_id=str(facility_id), status="completed"))
+    response = _edit(
+        client, initiative_id, _initiative_form(facility_id=str(facility_id), status="completed")
+    )
+    assert response.status_code == 303
     with app.app_context():
         facility = db.session.get(Facility, facility_id)
         assert facility.status == FacilityStatus.OPERATING
@@ -256,12 +266,12 @@ def test_computed_indicator_baseline_before_opening_and_current_after(app, clien
         },
     )
     assert response.status_code == 303
-    client.post(
-        f"{BASE}/initiatives/{initiative_id}/edit",
-        data=_initiative_form(
-            facility_id=str(facility_id), status="completed", opened_on="2022-09-01"
-        ),
+    response = _edit(
+        client,
+        initiative_id,
+        _initiative_form(facility_id=str(facility_id), status="completed", opened_on="2022-09-01"),
     )
+    assert response.status_code == 303
     indicator = client.get(f"/api/v1{BASE}/initiatives").get_json()["initiatives"][0]["indicators"][
         0
     ]
