@@ -1,8 +1,8 @@
 """Backups while the app runs, and restoring one into an empty instance.
 
 SQLite: the online backup API (`sqlite3.Connection.backup`) copies a consistent snapshot
-page by page while other connections keep writing. The WAL is checkpointed first so the
-live file holds no stale page versions. PostgreSQL: `pg_dump` in custom format, when the
+in one step under one read snapshot while other connections keep writing (WAL readers do
+not block writers). PostgreSQL: `pg_dump` in custom format, when the
 program is installed (restore with `pg_restore`).
 """
 
@@ -45,8 +45,11 @@ def _backup_sqlite(engine: Engine, output: Path) -> str:
     source = sqlite3.connect(source_path, timeout=30)
     try:
         source.execute("PRAGMA busy_timeout=30000")
-        # Move committed pages from the WAL into the file; old page versions go with it.
-        source.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        # A passive checkpoint never makes writers wait (a TRUNCATE one holds new writers back
+        # while it waits for readers, and a busy app would see "database is locked"). The copy
+        # does not need it: the backup API copies each page as the snapshot sees it, WAL included,
+        # so old page versions left in the WAL are never copied.
+        source.execute("PRAGMA wal_checkpoint(PASSIVE)")
         target = sqlite3.connect(partial)
         try:
             # pages=-1: the whole database in one step, under one read snapshot.
