@@ -3,6 +3,7 @@ values next to what is stored now (optimistic locking with SQLAlchemy's version_
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flask import abort, request
@@ -13,6 +14,14 @@ from cbpar.db import db
 
 class EditConflict(Exception):
     """The record changed since the form was loaded; nothing was saved."""
+
+
+def apply_changes(record: Any, data: dict[str, Any], fields: Sequence[str]) -> list[str]:
+    """Set the given fields that differ from the record's values; name the ones that changed."""
+    changed = [f for f in fields if f in data and getattr(record, f) != data[f]]
+    for name in changed:
+        setattr(record, name, data[name])
+    return changed
 
 
 def posted_version(field: str = "version") -> int:

@@ -16,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from cbpar import audit, links
 from cbpar.db import db, utcnow
-from cbpar.editing import EditConflict, check_version, flush_or_conflict
+from cbpar.editing import EditConflict, apply_changes, check_version, flush_or_conflict
 from cbpar.initiatives.models import (
     Contribution,
     ContributionKind,
@@ -91,10 +91,17 @@ FACILITY_STEP = {
 }
 
 
-def _apply(record: Any, data: dict[str, Any], fields: tuple[str, ...]) -> list[str]:
-    changed = [f for f in fields if f in data and getattr(record, f) != data[f]]
-    for name in changed:
-        setattr(record, name, data[name])
+def _save(record: Any, data: dict[str, Any], fields: tuple[str, ...]) -> list[str]:
+    """Apply the changed fields of a funder, contribution, milestone or indicator; audit them."""
+    changed = apply_changes(record, data, fields)
+    if changed:
+        db.session.flush()
+        audit.record(
+            f"{record.__tablename__}_updated",
+            record,
+            project=record.project_id,
+            details={"fields": changed},
+        )
     return changed
 
 
@@ -277,7 +284,7 @@ def update(initiative: Initiative, data: dict[str, Any], version: int | None = N
     project_id = initiative.project_id
     _check_refs(_project(project_id), data)
     try:
-        changed = _apply(initiative, data, INITIATIVE_FIELDS)
+        changed = apply_changes(initiative, data, INITIATIVE_FIELDS)
         columns_changed = bool(changed)
         if "roles" in data and _set_roles(initiative, data["roles"]):
             changed.append("roles")
@@ -363,12 +370,7 @@ def create_funder(project: Project, name: str, type_: FunderType, place: str = "
 
 
 def update_funder(funder: Funder, data: dict[str, Any]) -> list[str]:
-    changed = _apply(funder, data, ("name", "type", "place"))
-    if changed:
-        audit.record(
-            "funder_updated", funder, project=funder.project_id, details={"fields": changed}
-        )
-    return changed
+    return _save(funder, data, ("name", "type", "place"))
 
 
 def funders_with_contributions(project: Project) -> list[tuple[Funder, list[Contribution]]]:
@@ -425,16 +427,7 @@ def get_contribution(initiative: Initiative, contribution_id: int) -> Contributi
 
 def update_contribution(contribution: Contribution, data: dict[str, Any]) -> list[str]:
     data = _clean_contribution(data)
-    changed = _apply(contribution, data, CONTRIBUTION_FIELDS)
-    if changed:
-        db.session.flush()
-        audit.record(
-            "contribution_updated",
-            contribution,
-            project=contribution.project_id,
-            details={"fields": changed},
-        )
-    return changed
+    return _save(contribution, data, CONTRIBUTION_FIELDS)
 
 
 def delete_contribution(contribution: Contribution) -> None:
@@ -551,16 +544,7 @@ def get_milestone(project: Project, milestone_id: int) -> Milestone | None:
 
 
 def update_milestone(milestone: Milestone, data: dict[str, Any]) -> list[str]:
-    changed = _apply(milestone, data, MILESTONE_FIELDS)
-    if changed:
-        db.session.flush()
-        audit.record(
-            "milestone_updated",
-            milestone,
-            project=milestone.project_id,
-            details={"fields": changed},
-        )
-    return changed
+    return _save(milestone, data, MILESTONE_FIELDS)
 
 
 def delete_milestone(milestone: Milestone) -> None:
@@ -615,16 +599,7 @@ def get_indicator(initiative: Initiative, indicator_id: int) -> Indicator | None
 
 
 def update_indicator(indicator: Indicator, data: dict[str, Any]) -> list[str]:
-    changed = _apply(indicator, data, INDICATOR_FIELDS)
-    if changed:
-        db.session.flush()
-        audit.record(
-            "indicator_updated",
-            indicator,
-            project=indicator.project_id,
-            details={"fields": changed},
-        )
-    return changed
+    return _save(indicator, data, INDICATOR_FIELDS)
 
 
 def delete_indicator(indicator: Indicator) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from cbpar import audit
 from cbpar.db import db
-from cbpar.editing import EditConflict, check_version, flush_or_conflict
+from cbpar.editing import EditConflict, apply_changes, check_version, flush_or_conflict
 from cbpar.mapping.forms import FACILITY_FIELDS, HOUSEHOLD_FIELDS
 from cbpar.mapping.models import Facility, FacilityKind, FacilityStatus, Household, MigrantParents
 from cbpar.projects.models import Project, Village
@@ -180,13 +180,6 @@ def create_household(project: Project, data: dict[str, Any]) -> Household:
     return household
 
 
-def _apply(record: Any, data: dict[str, Any], fields: Sequence[str]) -> list[str]:
-    changed = [f for f in fields if f in data and getattr(record, f) != data[f]]
-    for field in changed:
-        setattr(record, field, data[field])
-    return changed
-
-
 def update_household(household: Household, data: dict[str, Any], version: int) -> list[str]:
     """Save the form's values if the household is still at `version`; names the changed fields."""
     check_version(household, version)
@@ -196,7 +189,7 @@ def update_household(household: Household, data: dict[str, Any], version: int) -
         moved_to = _village_in(household.project, data["village_id"])
         if moved_to is None:
             raise ValueError("village not in project")
-    changed = _apply(household, data, HOUSEHOLD_FIELDS)
+    changed = apply_changes(household, data, HOUSEHOLD_FIELDS)
     if moved_to is not None:
         household.village = moved_to
         try:
@@ -274,7 +267,7 @@ def create_facility(project: Project, data: dict[str, Any]) -> Facility:
 def update_facility(facility: Facility, data: dict[str, Any], version: int) -> list[str]:
     check_version(facility, version)
     _check_facility_village(facility.project, data)
-    changed = _apply(facility, data, FACILITY_FIELDS)
+    changed = apply_changes(facility, data, FACILITY_FIELDS)
     if changed:
         flush_or_conflict()
         audit.record(

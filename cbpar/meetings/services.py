@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from cbpar import audit, links
 from cbpar.auth.models import User
 from cbpar.db import db, utcnow
-from cbpar.editing import check_version, flush_or_conflict
+from cbpar.editing import apply_changes, check_version, flush_or_conflict
 from cbpar.meetings.models import (
     ActionItem,
     ActionStatus,
@@ -153,9 +153,7 @@ def update_meeting(meeting: Meeting, data: dict[str, Any], version: int) -> list
         and village_in(meeting.project, data["village_id"]) is None
     ):
         raise ValueError("village not in project")
-    changed = [f for f in MEETING_FIELDS if f in data and getattr(meeting, f) != data[f]]
-    for name in changed:
-        setattr(meeting, name, data[name])
+    changed = apply_changes(meeting, data, MEETING_FIELDS)
     if changed:
         flush_or_conflict()
         audit.record(

@@ -12,6 +12,7 @@ from cbpar import audit
 from cbpar.auth import services as auth_services
 from cbpar.auth.models import User
 from cbpar.db import db
+from cbpar.editing import apply_changes
 from cbpar.projects.models import Membership, Project, Village
 from cbpar.security import Role
 
@@ -74,13 +75,6 @@ def slug_taken(slug: str, exclude: Project | None = None) -> bool:
     return db.session.scalar(query) is not None
 
 
-def _changed(obj: Any, data: dict[str, Any], fields: tuple[str, ...]) -> list[str]:
-    changed = [f for f in fields if f in data and getattr(obj, f) != data[f]]
-    for f in changed:
-        setattr(obj, f, data[f])
-    return changed
-
-
 def create_project(data: dict[str, Any], creator: User) -> Project:
     project = Project(**{f: data[f] for f in PROJECT_FIELDS if f in data})
     db.session.add(project)
@@ -91,7 +85,7 @@ def create_project(data: dict[str, Any], creator: User) -> Project:
 
 
 def update_project(project: Project, data: dict[str, Any]) -> list[str]:
-    changed = _changed(project, data, PROJECT_FIELDS)
+    changed = apply_changes(project, data, PROJECT_FIELDS)
     if changed:
         audit.record("project_updated", project, project=project, details={"fields": changed})
     return changed
@@ -124,7 +118,7 @@ def create_village(project: Project, data: dict[str, Any]) -> Village:
 
 
 def update_village(village: Village, data: dict[str, Any]) -> list[str]:
-    changed = _changed(village, data, VILLAGE_FIELDS)
+    changed = apply_changes(village, data, VILLAGE_FIELDS)
     if changed:
         audit.record(
             "village_updated", village, project=village.project, details={"fields": changed}
