@@ -8,8 +8,8 @@ from typing import Any
 from flask import Flask, g, jsonify, redirect, request, url_for
 
 from cbpar.config import (
-    ROOT,
     Defaults,
+    asset_folder,
     check_secret_key,
     default_database_url,
     ensure_secret_key,
@@ -24,16 +24,25 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     folder = instance_path(overrides)
     app = Flask(
         __name__,
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
+        template_folder=str(asset_folder("templates")),
+        static_folder=str(asset_folder("static")),
         instance_path=str(folder),
         instance_relative_config=True,
     )
+    from cbpar.web import IntConverter
+
+    # Before any route is added: every <int:...> answers 404 beyond the databases' integers.
+    app.url_map.converters["int"] = IntConverter
     app.config.from_object(Defaults)
     app.config.from_pyfile("config.py", silent=True)
     from_environment(app.config)
     app.config.update(overrides)
     _finish_config(app)
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     _init_extensions(app)
     _register_blueprints(app)
@@ -56,6 +65,10 @@ def _finish_config(app: Flask) -> None:
         problem = check_secret_key(cfg["SECRET_KEY"])
         if problem:
             raise RuntimeError(f"Refusing to start in production mode: {problem}")
+    storage = str(cfg.get("ATTACHMENT_STORAGE") or "folder").strip().lower()
+    if storage not in ("folder", "database"):
+        raise RuntimeError("CBPAR_ATTACHMENT_STORAGE must be folder or database.")
+    cfg["ATTACHMENT_STORAGE"] = storage
     secure = bool(cfg.get("HTTPS"))
     cfg["SESSION_COOKIE_SECURE"] = secure
     cfg["REMEMBER_COOKIE_SECURE"] = secure
@@ -149,3 +162,7 @@ def _init_templates(app: Flask) -> None:
     )
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["markdown"] = markdown_markup
+
+    from cbpar import privacy
+
+    privacy.init_app(app)

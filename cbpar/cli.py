@@ -167,7 +167,7 @@ def members_add(project_slug: str, username: str, role: str) -> None:
     )
     try:
         if membership is None:
-            services.add_member(project, user.username, "", Role(role), by=None)
+            services.add_member(project, user, Role(role), by=None)
         else:
             services.change_role(membership, Role(role))
     except services.LastCoordinatorError as exc:

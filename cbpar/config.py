@@ -4,10 +4,25 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = Path(__file__).resolve().parent
+# The checkout's root (templates/, static/, instance/ live beside the package there).
+ROOT = PACKAGE.parent
+
+
+def is_checkout() -> bool:
+    """True when running from the source tree (or an editable install of it)."""
+    return (ROOT / "pyproject.toml").is_file() and (ROOT / "templates").is_dir()
+
+
+def asset_folder(name: str) -> Path:
+    """templates/ or static/: beside the package in a checkout, inside it once installed."""
+    packaged = PACKAGE / name
+    return packaged if packaged.is_dir() else ROOT / name
+
 
 # Keys that have been published (docs, examples, frameworks' tutorials) and so protect nothing.
 KNOWN_SECRET_KEYS = frozenset(
@@ -33,7 +48,11 @@ class Defaults:
     HTTPS: bool = False
     RATELIMIT_STORAGE_URI: str = "memory://"
     LOGIN_RATE_LIMIT_ENABLED: bool = True
-    LOGIN_RATE_LIMIT: str = "10 per 15 minutes"
+    LOGIN_RATE_LIMIT: str = "10 per 15 minutes"  # failed log-ins per (account, address)
+    LOGIN_ADDRESS_RATE_LIMIT: str = "100 per 15 minutes"  # failed log-ins per address
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust (nginx: 1), so
+    # log-in throttling and the audit trail see the visitor's address, not the proxy's.
+    TRUSTED_PROXIES: int = 0
     DEFAULT_TIMEZONE: str = "Asia/Shanghai"
     LANGUAGES: tuple[str, ...] = ("en", "zh_Hans")
     BABEL_DEFAULT_LOCALE: str = "en"
@@ -52,9 +71,14 @@ class Defaults:
     TILES: str = "openstreetmap"
     TILES_ATTRIBUTION: str = ""
     MAP_BBOX_CAP: int = 5000  # most households one bbox request answers with
+    # Where attachment files live: "folder" (instance/uploads/, one server) or "database"
+    # (table attachment_blob: every app server sees every file). See docs/deployment.md.
+    ATTACHMENT_STORAGE: str = "folder"
     MAX_ATTACHMENT_BYTES: int = 10 * 1024 * 1024  # largest file attached to a memo or interview
     # Whole request bodies: one attachment plus the form around it.
     MAX_CONTENT_LENGTH: int = MAX_ATTACHMENT_BYTES + 64 * 1024
+    # Zips from outside (project archives, XLSX): all entries together, once decompressed.
+    MAX_ARCHIVE_BYTES: int = 1024 * 1024 * 1024
 
 
 # Environment names that differ from the config key they set.
@@ -62,12 +86,15 @@ ENV_ALIASES = {"CBPAR_RATELIMIT_STORAGE": "RATELIMIT_STORAGE_URI"}
 
 
 def instance_path(overrides: dict[str, Any] | None = None) -> Path:
-    """The instance folder: INSTANCE_PATH given to the factory, CBPAR_INSTANCE_PATH, ./instance."""
+    """The instance folder: INSTANCE_PATH given to the factory, CBPAR_INSTANCE_PATH, else
+    `instance/` in a checkout or `<venv>/var/cbpar-instance` once installed (as Flask does)."""
     if overrides and overrides.get("INSTANCE_PATH"):
         return Path(overrides["INSTANCE_PATH"]).resolve()
     if os.environ.get("CBPAR_INSTANCE_PATH"):
         return Path(os.environ["CBPAR_INSTANCE_PATH"]).resolve()
-    return ROOT / "instance"
+    if is_checkout():
+        return ROOT / "instance"
+    return Path(sys.prefix) / "var" / "cbpar-instance"
 
 
 def _coerce(raw: str, default: Any) -> Any:

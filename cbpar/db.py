@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import contextvars
+import logging
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event
+from sqlalchemy import Connection, DateTime, Engine, Enum, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -88,6 +90,66 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
+
+
+log = logging.getLogger(__name__)
+CHECKPOINT_ATTEMPTS = 3
+
+
+def checkpoint_truncate(engine: Engine, attempts: int = CHECKPOINT_ATTEMPTS) -> bool:
+    """Copy the SQLite write-ahead log into the database file and truncate it to zero bytes.
+
+    Waits for readers and writers (busy_timeout each time), a few times; True once done.
+    Backups use a PASSIVE checkpoint instead, which never holds writers back.
+    """
+    if engine.dialect.name != "sqlite":
+        return True
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        for attempt in range(attempts):
+            busy = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            if not busy:
+                return True
+            time.sleep(0.2 * (attempt + 1))
+        return False
+    finally:
+        raw.close()
+
+
+_SCRUB = "cbpar_scrub_after_commit"
+
+
+def scrub_after_commit(session: Session) -> None:
+    """For erasures: deleted or overwritten values must survive in no file once committed.
+
+    On SQLite, freed space is overwritten with zeros (`secure_delete`) in this transaction, and
+    once the transaction really commits the write-ahead log, which still holds the old page
+    versions, is checkpointed and truncated. On PostgreSQL old row versions and the server's
+    WAL are the server's to clean (VACUUM, WAL recycling): nothing to do here.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    session.connection().exec_driver_sql("PRAGMA secure_delete=ON")
+    session.info[_SCRUB] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _scrub_committed(session: Session) -> None:
+    if not session.info.pop(_SCRUB, False):
+        return
+    bind = session.get_bind()
+    if isinstance(bind, Connection):
+        if bind.in_transaction():
+            return  # bound inside an outer transaction (tests): nothing reached the file yet
+        bind = bind.engine
+    if not checkpoint_truncate(bind):
+        log.warning("An erasure committed, but the SQLite WAL could not be truncated yet.")
+
+
+@event.listens_for(Session, "after_rollback")
+def _scrub_rolled_back(session: Session) -> None:
+    session.info.pop(_SCRUB, None)
 
 
 def make_engine(url: str, echo: bool = False) -> Engine:

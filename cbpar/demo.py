@@ -100,6 +100,7 @@ def _map_records(project: Project) -> None:
 
     mapping_demo.load_facilities(project, TOWN)
     mapping_demo.load_households(project)
+    mapping_demo.load_analysis(project)
 
 
 def _memos(project: Project) -> None:
@@ -126,9 +127,17 @@ def _needs(project: Project) -> None:
     needs_demo.load(project)  # after the meetings: the vote belongs to the final meeting
 
 
+def _open_vote(project: Project) -> None:
+    from cbpar.needs import demo as needs_demo
+
+    # After the initiatives (which move needs on): needs in the other statuses, an open vote.
+    needs_demo.load_states(project)
+
+
 # Order matters: meetings link memos, the vote belongs to a meeting, initiatives answer needs.
+# Every kind of record appears in each state it can be in (tests/core/test_state_crawl.py).
 STEPS: list[Callable[[Project], None]] = [
-    _accounts, _villages, _map_records, _memos, _meetings, _needs, _initiatives,
+    _accounts, _villages, _map_records, _memos, _meetings, _needs, _initiatives, _open_vote,
 ]  # fmt: skip
 
 

@@ -77,8 +77,10 @@ def needs(cap: Cap) -> Callable[[Any, Any], bool]:
 
 def resolve(project_id: int, type_name: str, record_id: int) -> Any | None:
     """The record of that type and id, if it belongs to this project."""
+    from cbpar.web import MAX_INT
+
     record_type = REGISTRY.get(type_name)
-    if record_type is None:
+    if record_type is None or not 0 < record_id <= MAX_INT:  # a form's oversized id: no record
         return None
     record = db.session.get(record_type.model, record_id)
     if record is None or getattr(record, "project_id", None) != project_id:

@@ -1,5 +1,6 @@
 """Every model, imported in one place so Alembic and the tests see the whole schema."""
 
+from cbpar.api.models import ClientRecord
 from cbpar.attachments.models import Attachment
 from cbpar.audit import AuditEvent
 from cbpar.auth.models import ApiToken, Invitation, User
@@ -32,7 +33,7 @@ from cbpar.meetings.models import (
     MinutesRevision,
 )
 from cbpar.memos.models import Memo, MemoRevision, Tag, memo_tag
-from cbpar.needs.models import Ballot, Need, VoteOption, VoteRound, need_village
+from cbpar.needs.models import Ballot, Need, PaperSheetIssue, VoteOption, VoteRound, need_village
 from cbpar.projects.models import Membership, Project, Village
 from cbpar.transfer.models import ImportMapping
 
@@ -53,8 +54,10 @@ __all__ = [
     "Attendance",
     "AuditEvent",
     "Ballot",
+    "PaperSheetIssue",
     "Base",
     "CalendarFeed",
+    "ClientRecord",
     "Comment",
     "Decision",
     "Facility",

@@ -1,15 +1,18 @@
-"""Small helpers shared by views: form errors that save nothing, no-store responses."""
+"""Small helpers shared by views: form errors that save nothing, no-store responses, pages,
+and the one rule for integers in paths and query strings."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from flask import make_response, render_template
+from flask import make_response, render_template, request
 from flask.typing import ResponseReturnValue
+from werkzeug.routing import IntegerConverter, Map
 from werkzeug.wrappers import Response
 
 
-def no_store(body: ResponseReturnValue, status: int = 200) -> Response:
+def no_store(body: ResponseReturnValue, status: int = 200, /) -> Response:
     """A page with personal data: browsers and proxies must not keep a copy."""
     response = make_response(body, status)
     response.headers["Cache-Control"] = "no-store"
@@ -40,11 +43,54 @@ class Page:
         return self.page < self.pages
 
 
+# The largest integer any database column here holds (SQLite's INTEGER, PostgreSQL's BIGINT).
+# A larger number in a path or query string names no record; it must never reach the database,
+# where it raises OverflowError (a 500).
+MAX_INT = 2**63 - 1
+MAX_PAGE = 2**31 - 1  # so that page * per-page stays a valid OFFSET
+_DIGITS = re.compile(r"-?[0-9]{1,19}")
+
+
+class IntConverter(IntegerConverter):
+    """`<int:...>` in every route: a number beyond MAX_INT matches no route, so 404."""
+
+    def __init__(
+        self,
+        map: Map,
+        fixed_digits: int = 0,
+        min: int | None = None,  # Werkzeug's own argument names
+        max: int | None = None,
+        signed: bool = False,
+    ) -> None:
+        low = -MAX_INT - 1 if signed else None
+        super().__init__(
+            map,
+            fixed_digits=fixed_digits,
+            min=low if min is None else min,
+            max=MAX_INT if max is None else max,
+            signed=signed,
+        )
+
+
+def parse_int(
+    raw: str | None, default: Any = None, *, minimum: int = 1, maximum: int = MAX_INT
+) -> Any:
+    """The one rule for integers in query strings: ASCII digits between `minimum` and
+    `maximum`, else (missing, not a number, out of range) the `default`, as if not given."""
+    text = (raw or "").strip()
+    if not _DIGITS.fullmatch(text):
+        return default
+    value = int(text)
+    return value if minimum <= value <= maximum else default
+
+
+def int_arg(name: str, default: Any = None, *, minimum: int = 1, maximum: int = MAX_INT) -> Any:
+    """An integer from the query string (see parse_int)."""
+    return parse_int(request.args.get(name), default, minimum=minimum, maximum=maximum)
+
+
 def page_number(raw: str | None) -> int:
-    try:
-        return max(1, int(raw or 1))
-    except ValueError:
-        return 1
+    return parse_int(raw, 1, maximum=MAX_PAGE)
 
 
 def paginate(statement: Any, page: int, per_page: int) -> Page:
@@ -52,6 +98,8 @@ def paginate(statement: Any, page: int, per_page: int) -> Page:
     from sqlalchemy import func, select
 
     from cbpar.db import db
+
+    page = min(max(1, page), MAX_PAGE)  # whoever parsed it, the OFFSET stays a valid integer
 
     total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
     items = list(db.session.scalars(statement.limit(per_page).offset((page - 1) * per_page)))

@@ -19,6 +19,10 @@ from cbpar.auth.models import User
 from cbpar.db import Base, db
 from cbpar.projects.models import Membership, Project, Village
 from cbpar.security import Role
+from tests.api.schema_check import CheckedClient
+
+# Every app's test client checks each API answer against the OpenAPI document.
+Flask.test_client_class = CheckedClient
 
 PASSWORD = "correct horse battery"
 POSTGRES_URL = os.environ.get("CBPAR_TEST_DATABASE_URL", "")
@@ -154,3 +158,40 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "browser" in item.path.parts:
             item.add_marker(pytest.mark.browser)
+
+
+# Pytest prints whole operands when an assertion fails and does not truncate them on CI
+# (CI=true), so one `assert "x" in page` printed a page of HTML and pushed the failing test's
+# name out of the last lines of the log. Long text is shown as a short window instead.
+EXPLANATION_CHARS = 160
+
+
+def _window(text: str, needle: str | None = None) -> str:
+    """A short excerpt of text: around the needle where it occurs, else the start."""
+    at = text.find(needle) if needle else -1
+    start = max(0, at - EXPLANATION_CHARS // 2) if at >= 0 else 0
+    excerpt = text[start : start + EXPLANATION_CHARS]
+    return (
+        ("…" if start else "") + repr(excerpt) + ("…" if start + len(excerpt) < len(text) else "")
+    )
+
+
+def pytest_assertrepr_compare(op: str, left: Any, right: Any) -> list[str] | None:
+    long_left = isinstance(left, str | bytes) and len(left) > EXPLANATION_CHARS
+    long_right = isinstance(right, str | bytes) and len(right) > EXPLANATION_CHARS
+    if not (long_left or long_right):
+        return None
+    as_text = [x.decode("utf-8", "replace") if isinstance(x, bytes) else x for x in (left, right)]
+    needle, text = as_text
+    if op in ("in", "not in") and isinstance(text, str):
+        found = "found" if op == "not in" else "not found"
+        shown = repr(needle) if not long_left else _window(str(needle))
+        return [f"{shown} {found} in a text of {len(text)} characters: {_window(text, needle)}"]
+    first, second = (str(x) for x in as_text)
+    differ = next((i for i, (a, b) in enumerate(zip(first, second, strict=False)) if a != b), None)
+    anchor = None if differ is None else first[differ : differ + 1]
+    return [
+        f"{op} failed on long operands (first difference at {differ})",
+        f"left ({len(first)} chars): {_window(first[differ or 0 :], anchor)}",
+        f"right ({len(second)} chars): {_window(second[differ or 0 :], anchor)}",
+    ]

@@ -6,10 +6,17 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 from cbpar.api import (  # noqa: E402,F401
     accessibility,
+    facilities,
     geojson,
+    households,
     initiatives,
+    initiatives_write,
+    interviews,
     meetings,
+    meetings_write,
     memos,
     needs,
+    openapi,
     views,
+    writing,
 )

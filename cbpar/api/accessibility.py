@@ -4,26 +4,41 @@ from __future__ import annotations
 
 from flask import g, request
 
+from cbpar import privacy
 from cbpar.api import bp
 from cbpar.api.responses import error, json_response
 from cbpar.mapping import analysis
 from cbpar.projects.models import Project
-from cbpar.security import Cap, membership_can, require
+from cbpar.security import Cap, require
 
 
-def _bad_parameter(errors: dict[str, str]):
-    name, message = next(iter(errors.items()))
-    return error(name, message)
+def _params(project: Project, audience: privacy.Audience):
+    """The parameters, or an error response (400) naming the parameter that is wrong.
+
+    Roles without household access may not measure within less than 1 km (a what-if circle
+    that small can hold a single house).
+    """
+    params, errors = analysis.parse_params(request.args, analysis.project_today(project))
+    if params is None:
+        name, message = next(iter(errors.items()))
+        return None, error(name, message)
+    refused = privacy.radius_error(params.within_km, audience)
+    if refused:
+        return None, error("within_km", refused)
+    return params, None
 
 
 @bp.route("/projects/<slug>/accessibility")
 @require(Cap.SEE_VILLAGE_TOTALS)
 def accessibility(project: Project):
-    """Village-level figures only, so every member (observers too) may ask."""
-    params, errors = analysis.parse_params(request.args, analysis.project_today(project))
+    """Village-level figures only, so every member (observers too) may ask; for roles without
+    household access counts from 1 to 4 are "<5" (see cbpar/privacy.py)."""
+    audience = privacy.audience_of(g.membership)
+    params, failed = _params(project, audience)
     if params is None:
-        return _bad_parameter(errors)
-    return json_response(analysis.accessibility(project.id, params), request)
+        return failed
+    result = analysis.accessibility(project.id, params)
+    return json_response(privacy.shape_accessibility(result, audience), request)
 
 
 @bp.route("/projects/<slug>/accessibility/points")
@@ -31,12 +46,12 @@ def accessibility(project: Project):
 def accessibility_points(project: Project):
     """Counted facilities, plus each household's point and distance for roles that see points.
 
-    A point and a distance carry no household details, so committee members may have them;
-    observers get the facilities only.
+    A point and a distance carry no household details, so committee members may have them
+    (rounded to about 10 m); observers get the facilities only.
     """
-    params, errors = analysis.parse_params(request.args, analysis.project_today(project))
+    audience = privacy.audience_of(g.membership)
+    params, failed = _params(project, audience)
     if params is None:
-        return _bad_parameter(errors)
-    points = membership_can(g.membership, Cap.SEE_HOUSEHOLD_POINTS)
-    result = analysis.household_distances(project.id, params, with_households=points)
+        return failed
+    result = analysis.household_distances(project.id, params, audience)
     return json_response(result, request)

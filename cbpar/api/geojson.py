@@ -6,11 +6,12 @@ import math
 
 from flask import current_app, g, request
 
+from cbpar import privacy
 from cbpar.api import bp
 from cbpar.api.responses import error, json_response
 from cbpar.mapping import services
 from cbpar.projects.models import Project
-from cbpar.security import Cap, membership_can, require
+from cbpar.security import Cap, require
 
 GEOJSON = "application/geo+json"
 DEFAULT_BBOX_CAP = 5000
@@ -53,18 +54,21 @@ def _collection(features: list, **extra) -> dict:
 @bp.route("/projects/<slug>/households.geojson")
 @require(Cap.SEE_HOUSEHOLD_POINTS)
 def households_geojson(project: Project):
-    """Household points; counts and family situation only for roles that may see details."""
+    """Household points shaped by `privacy.household_shape`: ids, codes, counts and family
+    situation for roles that see details; committee members the village and a point rounded
+    to 4 decimals."""
     try:
         bbox = parse_bbox(request.args.get("bbox"))
     except BadParameter as exc:
         return error(exc.parameter, str(exc))
-    details = membership_can(g.membership, Cap.SEE_HOUSEHOLD_DETAILS)
+    audience = privacy.audience_of(g.membership)
+    details = audience is privacy.Audience.FIELD
     cap = int(current_app.config.get("MAP_BBOX_CAP", DEFAULT_BBOX_CAP))
     meta: dict = {"details": details}
     if bbox is not None:
         meta.update(bbox=list(bbox), limit=cap)
     body, _count, _truncated = services.households_geojson(
-        project, details=details, bbox=bbox, limit=cap if bbox else None, meta=meta
+        project, audience=audience, bbox=bbox, limit=cap if bbox else None, meta=meta
     )
     return json_response(body, request, mimetype=GEOJSON)
 
@@ -81,4 +85,5 @@ def facilities_geojson(project: Project):
 @require(Cap.SEE_VILLAGE_TOTALS)
 def villages_geojson(project: Project):
     """Village centres with per-village totals: the aggregate view every member may see."""
-    return json_response(_collection(services.village_features(project)), request, mimetype=GEOJSON)
+    features = services.village_features(project, privacy.audience_of(g.membership))
+    return json_response(_collection(features), request, mimetype=GEOJSON)

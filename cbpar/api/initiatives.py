@@ -23,6 +23,8 @@ def _dec(value: Decimal | None) -> str | None:
 
 
 def _fig(value: Decimal | None) -> str | None:
+    if isinstance(value, str):  # a suppressed small number: "<5" (cbpar/privacy.py)
+        return value
     return None if value is None else format(value.normalize(), "f")
 
 
@@ -30,18 +32,42 @@ def _table(table: dict[str, Decimal]) -> dict[str, str]:
     return {currency: format(amount, "f") for currency, amount in sorted(table.items())}
 
 
+def contribution_json(c: Any, see_people: bool) -> dict[str, Any]:
+    hidden = c.funder.type == FunderType.INDIVIDUAL and not see_people
+    return {
+        "id": c.id,
+        "funder": "Individual donor" if hidden else c.funder.name,
+        "funder_type": c.funder.type.value,
+        "kind": c.kind.value,
+        "amount": _dec(c.amount) if c.kind == ContributionKind.CASH else None,
+        "items": c.items or None,
+        "quantity": c.quantity,
+        "estimated_value": _dec(c.estimated_value),
+        "currency": c.currency,
+        "status": c.status.value,
+        "date": (c.received_on or c.pledged_on).isoformat()
+        if (c.received_on or c.pledged_on)
+        else None,
+    }
+
+
+def milestone_json(m: Any) -> dict[str, Any]:
+    return {
+        "id": m.id,
+        "title": m.title,
+        "planned_on": m.planned_on.isoformat() if m.planned_on else None,
+        "done_on": m.done_on.isoformat() if m.done_on else None,
+    }
+
+
 def initiative_json(
     project: Project, initiative: Initiative, values: dict[int, Any], see_people: bool
 ) -> dict[str, Any]:
     totals = services.totals(initiative)
-
-    def funder_name(c: Any) -> str:
-        hidden = c.funder.type == FunderType.INDIVIDUAL and not see_people
-        return "Individual donor" if hidden else c.funder.name
-
     return {
         "id": initiative.id,
         "title": initiative.title,
+        "description": initiative.description,
         "status": initiative.status.value,
         "needs": [{"id": n.id, "title": n.title} for n in initiative.needs],
         "lead": (
@@ -72,33 +98,8 @@ def initiative_json(
             for item in totals.items
         ],
         "in_kind_value_by_currency": _table(totals.in_kind),
-        "contributions": [
-            {
-                "id": c.id,
-                "funder": funder_name(c),
-                "funder_type": c.funder.type.value,
-                "kind": c.kind.value,
-                "amount": _dec(c.amount) if c.kind == ContributionKind.CASH else None,
-                "items": c.items or None,
-                "quantity": c.quantity,
-                "estimated_value": _dec(c.estimated_value),
-                "currency": c.currency,
-                "status": c.status.value,
-                "date": (c.received_on or c.pledged_on).isoformat()
-                if (c.received_on or c.pledged_on)
-                else None,
-            }
-            for c in initiative.contributions
-        ],
-        "milestones": [
-            {
-                "id": m.id,
-                "title": m.title,
-                "planned_on": m.planned_on.isoformat() if m.planned_on else None,
-                "done_on": m.done_on.isoformat() if m.done_on else None,
-            }
-            for m in initiative.milestones
-        ],
+        "contributions": [contribution_json(c, see_people) for c in initiative.contributions],
+        "milestones": [milestone_json(m) for m in initiative.milestones],
         "indicators": [
             {
                 "id": i.id,
@@ -117,6 +118,7 @@ def initiative_json(
             }
             for i in initiative.indicators
         ],
+        "version": initiative.version,
         "url": url_for(
             "initiatives.initiative",
             slug=project.slug,
@@ -126,10 +128,15 @@ def initiative_json(
     }
 
 
-@bp.route("/projects/<slug>/initiatives")
+@bp.route("/projects/<slug>/initiatives", methods=["GET", "POST"])
 @require(Cap.READ_INITIATIVES)
 def initiatives(project: Project):
-    """Every initiative of the project, with funding totals, milestones and indicators."""
+    """Every initiative of the project, with funding totals, milestones and indicators.
+    POST creates one (cbpar/api/initiatives_write.py)."""
+    if request.method == "POST":
+        from cbpar.api.initiatives_write import create_initiative
+
+        return create_initiative(project)
     rows = services.list_initiatives(project)
     values = services.indicator_values(project, rows)
     see_people = membership_can(g.membership, Cap.VIEW_MEMBERS)

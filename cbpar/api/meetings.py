@@ -33,6 +33,8 @@ def meeting_json(project: Project, meeting: Meeting, today: date) -> dict[str, A
         "timezone": project.timezone,
         "place": meeting.place,
         "village": meeting.village.name if meeting.village else None,
+        "village_id": meeting.village_id,
+        "agenda": meeting.agenda,
         "status": meeting.status.value,
         "attendance": services.participation(meeting).as_dict(),
         "minutes": _minutes_state(meeting),
@@ -48,16 +50,21 @@ def meeting_json(project: Project, meeting: Meeting, today: date) -> dict[str, A
             }
             for item in meeting.action_items
         ],
+        "version": meeting.version,
         "url": url_for(
             "meetings.meeting", slug=project.slug, meeting_id=meeting.id, _external=True
         ),
     }
 
 
-@bp.route("/projects/<slug>/meetings")
+@bp.route("/projects/<slug>/meetings", methods=["GET", "POST"])
 @require(Cap.READ_MEETINGS)
 def meetings(project: Project):
-    """Every meeting of the project, newest first; `?status=` filters."""
+    """Every meeting of the project, newest first; `?status=` filters. POST plans one."""
+    if request.method == "POST":
+        from cbpar.api.meetings_write import create_meeting
+
+        return create_meeting(project)
     raw = request.args.get("status")
     if raw is not None and raw not in set(MeetingStatus):
         return error("status", "status must be one of: " + ", ".join(MeetingStatus))

@@ -15,6 +15,7 @@ from cbpar.memos import services
 from cbpar.memos.models import Memo, MemoKind, Visibility
 from cbpar.projects.services import load_for_member
 from cbpar.security import Cap, membership_can, require, require_login
+from cbpar.web import int_arg
 
 MAX_LIST = 200
 
@@ -91,7 +92,7 @@ def memos(project):
         tag=request.args.get("tag", "").strip(),
         q=request.args.get("q", ""),
     )
-    limit = min(max(request.args.get("limit", MAX_LIST, type=int) or MAX_LIST, 1), MAX_LIST)
+    limit = int_arg("limit", MAX_LIST, maximum=MAX_LIST)
     items = [memo_json(m, project.slug) for m in db.session.scalars(query.limit(limit))]
     return _answer({"memos": items, "count": len(items)})
 

@@ -7,18 +7,23 @@ from typing import Any
 
 from flask import abort, g, request, url_for
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
-from cbpar.api import bp
+from cbpar.api import bp, idempotency, writing
 from cbpar.api.responses import error, json_response
 from cbpar.db import db
 from cbpar.needs import services
-from cbpar.needs.models import VoteMethod, VoteRound
+from cbpar.needs.forms import NeedForm
+from cbpar.needs.models import Need, NeedCategory, VoteMethod, VoteRound
 from cbpar.projects.models import Project
 from cbpar.projects.services import load_for_member
 from cbpar.security import Cap, membership_can, require, require_login
 
 
 def round_json(vote: VoteRound, project: Project) -> dict[str, Any]:
+    """A round and its turnout in numbers; never a ballot (those only after the close, from
+    the results and the shuffled downloads)."""
+    turnout = services.turnout(vote)
     return {
         "id": vote.id,
         "title": vote.title,
@@ -29,19 +34,74 @@ def round_json(vote: VoteRound, project: Project) -> dict[str, Any]:
         "closed_at": vote.closed_at.isoformat() if vote.closed_at else None,
         "eligible_roles": list(vote.eligible_roles or []),
         "paper_ballots": vote.paper_ballots,
+        "guest_sheets": vote.guest_sheets,
         "approval_limit": vote.approval_limit,
         "meeting_id": vote.meeting_id,
         "options": [
             {"id": o.need_id, "letter": o.letter, "title": o.need.title} for o in vote.options
         ],
-        "ballots_cast": services.ballots_cast(vote),
+        "ballots_cast": turnout.ballots,
+        "turnout": {
+            "online": turnout.online,
+            "paper": turnout.paper,
+            "sheets_to_members": turnout.member_sheets,
+            "sheets_to_guests": turnout.guest_sheets,
+            "eligible": turnout.eligible,
+            "guests_allowed": turnout.guests_allowed,
+        },
         "url": url_for("needs.vote", slug=project.slug, round_id=vote.id, _external=True),
     }
 
 
-@bp.route("/projects/<slug>/needs")
+def need_json(need: Need, project: Project) -> dict[str, Any]:
+    return {
+        "id": need.id,
+        "title": need.title,
+        "description": need.description,
+        "status": need.status.value,
+        "category": need.category.value,
+        "villages": [v.name for v in need.villages],
+        "village_ids": [v.id for v in need.villages],
+        "url": url_for("needs.need", slug=project.slug, need_id=need.id, _external=True),
+    }
+
+
+NEED_FIELDS = ("title", "description", "category", "village_ids")
+
+
+def _propose(project: Project):
+    """Propose a need (NeedForm's checks; committee members may propose), once per client_id."""
+    if not membership_can(g.membership, Cap.PROPOSE_NEEDS):
+        abort(403)
+    body = writing.json_body()
+    client_id = idempotency.client_id_of(body)
+    found = idempotency.existing(project, "need", client_id)
+    created = False
+    if found is None:
+        writing.check_fields(body, NEED_FIELDS, ("id", "status", "villages", "url"))
+        values = {"category": NeedCategory.OTHER.value, **body}
+        form = writing.bind(NeedForm, values)
+        form.village_ids.choices = [SelectChoice(v.id, v.name) for v in project.villages]
+        writing.add_errors(form, {}, form.validate())
+        found, created = idempotency.create_once(
+            project,
+            "need",
+            client_id,
+            lambda: services.create_need(project, form.data, current_user),
+        )
+    need = services.get_need(project, found, g.membership) or abort(404)
+    return writing.answer(
+        need_json(need, project),
+        201 if created else 200,
+        url_for("needs.need", slug=project.slug, need_id=need.id, _external=True),
+    )
+
+
+@bp.route("/projects/<slug>/needs", methods=["GET", "POST"])
 @require(Cap.VIEW_PROJECT)
 def needs_list(project: Project):
+    if request.method == "POST":
+        return _propose(project)
     items = [
         {
             "id": n.id,
@@ -95,6 +155,7 @@ def votes_list(project: Project):
             "need_ids": options,
             "eligible_roles": body.get("eligible_roles") or [],
             "paper_ballots": bool(body.get("paper_ballots")),
+            "guest_sheets": body.get("guest_sheets") or 0,
             "approval_limit": body.get("approval_limit"),
             "meeting_id": body.get("meeting_id"),
             "opens_at": opens_at,
@@ -163,6 +224,8 @@ def vote_ballot(round_id: int):
         return error(key, "a list of need ids")
     try:
         receipt = services.cast_ballot(vote, g.membership, choices)
+    except services.TookPaperSheet as exc:
+        return error(None, str(exc), 409)
     except services.BallotError as exc:
         return error(key, str(exc))
     except services.RoundNotOpen:

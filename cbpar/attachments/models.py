@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cbpar.db import Base, CreatedMixin
@@ -14,7 +14,8 @@ if TYPE_CHECKING:
 
 
 class Attachment(CreatedMixin, Base):
-    """A stored file; on disk under a generated name, never the uploader's."""
+    """A stored file, under a generated name (never the uploader's): in the instance folder
+    or in the database (`AttachmentBlob`), as CBPAR_ATTACHMENT_STORAGE says."""
 
     __tablename__ = "attachment"
     __table_args__ = (Index("ix_attachment_target", "target_type", "target_id"),)
@@ -32,3 +33,15 @@ class Attachment(CreatedMixin, Base):
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
     uploaded_by: Mapped[User | None] = relationship()
+
+
+class AttachmentBlob(Base):
+    """The bytes of one attachment, under CBPAR_ATTACHMENT_STORAGE=database: every app server
+    reads the same files, and the database's backup holds them (bytea on PostgreSQL)."""
+
+    __tablename__ = "attachment_blob"
+
+    attachment_id: Mapped[int] = mapped_column(
+        ForeignKey("attachment.id", ondelete="CASCADE"), primary_key=True
+    )
+    data: Mapped[bytes] = mapped_column(LargeBinary)

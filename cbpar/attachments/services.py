@@ -6,7 +6,6 @@ can_attach)`; both are functions of (record, membership).
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
 import unicodedata
@@ -20,10 +19,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from cbpar import audit, links
+from cbpar.attachments import storage
 from cbpar.attachments.models import Attachment
 from cbpar.db import db
 
-STORED_NAME = re.compile(r"^[0-9a-f]{32}\.(jpg|png|gif|webp|pdf)$")
+STORED_NAME = storage.STORED_NAME
 
 
 @dataclass(frozen=True)
@@ -76,18 +76,17 @@ def max_bytes() -> int:
 
 
 def folder(project_id: int) -> Path:
-    return Path(current_app.instance_path, "uploads", str(int(project_id))).resolve()
+    """Where folder storage keeps a project's files (CBPAR_ATTACHMENT_STORAGE=folder)."""
+    return storage.folder_of(project_id)
 
 
-def path_of(attachment: Attachment) -> Path | None:
-    """The file on disk, only if its name is one we generated and it sits in its project folder."""
-    if not STORED_NAME.match(attachment.stored_name or ""):
-        return None
-    base = folder(attachment.project_id)
-    path = (base / attachment.stored_name).resolve()
-    if path.parent != base or not path.is_file():
-        return None
-    return path
+def open_file(attachment: Attachment) -> IO[bytes] | None:
+    """The stored file for reading, from whichever storage is configured; None if missing."""
+    return storage.current().open(attachment)
+
+
+def read_bytes(attachment: Attachment) -> bytes | None:
+    return storage.read(attachment)
 
 
 def target_name(record: Any) -> str:
@@ -148,12 +147,7 @@ def save(record: Any, stream: IO[bytes], filename: str, user: Any) -> Attachment
     if detected is None:
         raise Refused("type")
     content_type, ext = detected
-    base = folder(record.project_id)
-    base.mkdir(parents=True, exist_ok=True)
     stored_name = f"{secrets.token_hex(16)}.{ext}"
-    fd = os.open(base / stored_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
     attachment = Attachment(
         project_id=record.project_id,
         target_type=target_name(record),
@@ -166,6 +160,7 @@ def save(record: Any, stream: IO[bytes], filename: str, user: Any) -> Attachment
     )
     db.session.add(attachment)
     db.session.flush()
+    storage.current().save(attachment, [data])
     audit.record(
         "attachment_added",
         attachment,
@@ -181,16 +176,15 @@ def save(record: Any, stream: IO[bytes], filename: str, user: Any) -> Attachment
 
 
 def delete(attachment: Attachment) -> None:
-    path = path_of(attachment)
+    """The row and its file (erasure relies on this: no copy is left in either storage)."""
     audit.record(
         "attachment_deleted",
         attachment,
         project=attachment.project_id,
         details={"target": attachment.target_type, "target_id": attachment.target_id},
     )
+    storage.current().delete(attachment)
     db.session.delete(attachment)
-    if path is not None:
-        path.unlink(missing_ok=True)
 
 
 def delete_all_for(record: Any) -> None:

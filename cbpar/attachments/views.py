@@ -64,10 +64,10 @@ def download(project: Project, attachment_id: int):
     record = services.target_of(attachment)
     if record is None or not services.can_view(record, g.membership):
         abort(404)
-    path = services.path_of(attachment) or abort(404)
+    stored = services.open_file(attachment) or abort(404)
     inline = attachment.content_type in INLINE_TYPES and request.args.get("download") is None
     response = send_file(
-        path,
+        stored,
         mimetype=attachment.content_type,
         as_attachment=not inline,
         download_name=attachment.filename,

@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cbpar.db import Base, CreatedMixin
+from cbpar.db import Base, CreatedMixin, str_enum
+from cbpar.security import Role
 
 if TYPE_CHECKING:
-    from cbpar.projects.models import Membership
+    from cbpar.projects.models import Membership, Project
 
 
 class User(CreatedMixin, Base):
@@ -55,16 +56,37 @@ class User(CreatedMixin, Base):
 
 
 class Invitation(CreatedMixin, Base):
+    """A one-time link to join a project with a role.
+
+    It names an existing account (user_id) or only the username typed for a new person: that
+    account is created when they accept and choose a password. The coordinator sees the same
+    either way, so inviting does not tell them which usernames exist. Accepting never changes
+    the password of an account that has one: its owner logs in and accepts.
+    """
+
     __tablename__ = "invitation"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    # The existing account invited; None for a new person until they accept.
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), index=True
+    )
+    # As the coordinator typed them (shown on the members page; used for a new account).
+    username: Mapped[str] = mapped_column(String(64), default="")
+    display_name: Mapped[str] = mapped_column(String(120), default="")
+    # The project to join and the role in it; None only for links made before revision 0010.
+    project_id: Mapped[int | None] = mapped_column(
+        ForeignKey("project.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[Role | None] = mapped_column(str_enum(Role, length=20))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     expires_at: Mapped[datetime]
+    # Set when the link is accepted, replaced by a newer one or cancelled: it works once.
     used_at: Mapped[datetime | None]
 
-    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    project: Mapped[Project | None] = relationship()
 
 
 class ApiToken(CreatedMixin, Base):

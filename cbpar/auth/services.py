@@ -17,6 +17,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from cbpar import audit
 from cbpar.auth.models import ApiToken, Invitation, User
 from cbpar.db import db, utcnow
+from cbpar.security import Role
 
 TOKEN_PREFIX = "cbp_"
 
@@ -118,42 +119,119 @@ def log_out(user: User) -> None:
 
 
 # --- invitations -----------------------------------------------------------------------------
+#
+# An invitation asks someone to join a project with a role. For a new person it creates the
+# account with the password they choose. For an existing account it never touches the
+# password: its owner logs in with their own and accepts (cbpar/projects/services.py makes
+# the membership). Accepting never enables a disabled account.
 
 
-def create_invitation(user: User, created_by: User | None) -> str:
-    """Replace any open invitation for this user with a new one; return its secret token."""
-    for old in db.session.scalars(
-        select(Invitation).where(Invitation.user_id == user.id, Invitation.used_at.is_(None))
-    ):
-        old.used_at = utcnow()
+def new_invitation(
+    username: str,
+    display_name: str,
+    project_id: int,
+    role: Role,
+    created_by: User | None,
+    account: User | None = None,
+) -> tuple[Invitation, str]:
+    """A new invitation and its secret token (kept only as a hash).
+
+    `account` is the existing account it is for, if any; otherwise the username is only
+    remembered, and the account is made on accepting.
+    """
     raw = secrets.token_urlsafe(32)
-    days = current_app.config["INVITATION_DAYS"]
-    db.session.add(
-        Invitation(
-            user=user,
-            token_hash=_digest(raw),
-            created_by_id=getattr(created_by, "id", None),
-            expires_at=utcnow() + timedelta(days=days),
-        )
+    invitation = Invitation(
+        user=account,
+        username=username.strip(),
+        display_name=display_name.strip(),
+        project_id=project_id,
+        role=role,
+        token_hash=_digest(raw),
+        created_by_id=getattr(created_by, "id", None),
+        expires_at=utcnow() + timedelta(days=current_app.config["INVITATION_DAYS"]),
     )
-    return raw
+    db.session.add(invitation)
+    db.session.flush()
+    return invitation, raw
+
+
+def close_invitation(invitation: Invitation) -> None:
+    """The link stops working (accepted, replaced or cancelled)."""
+    invitation.used_at = utcnow()
+
+
+def invitee(invitation: Invitation) -> User | None:
+    """The account the invitation is for, or None if it is for a new person."""
+    if invitation.user is not None:
+        return invitation.user
+    return find_user(invitation.username)  # taken since: the invitation is for that account
+
+
+def _may_set_password(invitation: Invitation, account: User | None) -> bool:
+    """Only an account that has never had a password, and that belongs to no other project."""
+    if account is None:
+        return True
+    return (
+        not account.password_hash
+        and not account.is_admin
+        and account.active
+        and all(m.project_id == invitation.project_id for m in account.memberships)
+    )
 
 
 def open_invitation(raw: str) -> Invitation | None:
+    """The invitation for this token if it can still be used, else None."""
     invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == _digest(raw)))
-    if invitation is None or invitation.used_at is not None or invitation.expires_at < utcnow():
+    if (
+        invitation is None
+        or invitation.used_at is not None
+        or invitation.expires_at < utcnow()
+        or invitation.project_id is None
+        or invitation.role is None
+    ):
         return None
+    account = invitee(invitation)
+    if account is not None and not account.active:
+        return None  # only a site administrator enables an account
+    if (
+        account is not None
+        and not account.password_hash
+        and not _may_set_password(invitation, account)
+    ):
+        return None  # nobody could accept it: no password to log in with, none may be set
     return invitation
 
 
-def accept_invitation(invitation: Invitation, password: str) -> User:
-    user = invitation.user
-    set_password(user, password)
-    user.active = True
-    invitation.used_at = utcnow()
-    end_all_sessions(user)
-    audit.record("invitation_accepted", user, actor=user)
-    return user
+def sets_password(invitation: Invitation) -> bool:
+    """Does accepting this invitation choose a password (a new account), or log in?"""
+    account = invitee(invitation)
+    return account is None or _may_set_password(invitation, account)
+
+
+class InvitationRefused(Exception):
+    """The invitation cannot set a password for this account."""
+
+
+def account_from_invitation(invitation: Invitation, password: str) -> User:
+    """Create the invited account with this password (or give a password-less one its first).
+
+    Refused for an account that has or had a password, whatever the request says: its owner
+    logs in instead. Never enables a disabled account.
+    """
+    account = invitee(invitation)
+    if not _may_set_password(invitation, account):
+        raise InvitationRefused
+    if account is None:
+        account = User(username=invitation.username, display_name=invitation.display_name)
+        db.session.add(account)
+        set_password(account, password)
+        db.session.flush()
+        audit.record("user_created", account, actor=account, details={"by": "invitation"})
+    else:
+        set_password(account, password)
+        end_all_sessions(account)
+        audit.record("password_set", account, actor=account, details={"by": "invitation"})
+    return account
 
 
 # --- API tokens ------------------------------------------------------------------------------

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
 from cbpar import audit
-from cbpar.auth import bp, services
+from cbpar.auth import bp, services, throttle
 from cbpar.auth.forms import (
     ApiTokenForm,
     ChangePasswordForm,
@@ -22,8 +23,8 @@ from cbpar.auth.forms import (
 )
 from cbpar.auth.models import ApiToken
 from cbpar.db import db
-from cbpar.extensions import limiter
 from cbpar.i18n import SUPPORTED_LOCALES
+from cbpar.projects import services as project_services
 from cbpar.security import public, require_login
 from cbpar.web import invalid, no_store
 
@@ -37,41 +38,40 @@ def _safe_next(target: str | None) -> str:
     return url_for("projects.index")
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
-def _limits_off() -> bool:
-    # Checked per request (not at start-up) so one process can host apps with different settings.
-    return not current_app.config["LOGIN_RATE_LIMIT_ENABLED"]
-
-
-def _account_key() -> str:
-    return "login-account:" + request.form.get("username", "").strip().lower()
+def _login_page(form: LoginForm, status: int = 200, **context):
+    response = no_store(render_template("auth/login.html", form=form, **context), status)
+    if status == 429:
+        response.headers["Retry-After"] = str(context["wait_seconds"])
+    return response
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(_login_limit, methods=["POST"], exempt_when=_limits_off)
-@limiter.limit(_login_limit, key_func=_account_key, methods=["POST"], exempt_when=_limits_off)
 def login():
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
     form = LoginForm()
-    failed = False
     if form.validate_on_submit():
-        user = services.authenticate(form.username.data, form.password.data)
+        username = form.username.data
+        wait = throttle.login_wait(username)
+        if wait:
+            # The password is not even checked: the form stays, with how long to wait.
+            wait_minutes = throttle.minutes(wait)
+            return _login_page(form, 429, wait_seconds=wait, wait_minutes=wait_minutes)
+        user = services.authenticate(username, form.password.data)
         if user is not None:
+            throttle.login_succeeded(username)
             services.start_session(user, remember=form.remember.data)
             audit.record("login", user, actor=user)
             return redirect(_safe_next(request.args.get("next")))
-        failed = True
-        known = services.find_user(form.username.data)
+        throttle.login_failed(username)
+        known = services.find_user(username)
         # The attempted username is kept only when it names an account (never the password).
         audit.record("login_failed", known, details={"reason": "bad_credentials"})
-    elif form.is_submitted():
+        return _login_page(form, failed=True)
+    if form.is_submitted():
         return invalid("auth/login.html", form=form)
-    return no_store(render_template("auth/login.html", form=form, failed=failed))
+    return _login_page(form)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -85,23 +85,68 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
+def _invitation_page(invitation, status: int = 200, **context):
+    context.setdefault("accept_form", EmptyForm())
+    page = render_template("auth/invitation.html", invitation=invitation, **context)
+    return no_store(page, status)
+
+
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
 @public
-@limiter.limit(_login_limit, methods=["POST"], exempt_when=_limits_off)
 def accept_invitation(token: str):
+    """A new person chooses a password; an existing account's owner logs in and accepts.
+
+    The password of an account that has one is never set here, whatever the request says.
+    """
+    wait = throttle.address_wait()
+    if wait:
+        minutes = throttle.minutes(wait)
+        message = ngettext(
+            "Too many tries from here. Try again in %(num)d minute.",
+            "Too many tries from here. Try again in %(num)d minutes.",
+            minutes,
+        )
+        title = _("Too many attempts")
+        page = render_template("errors/error.html", code=429, title=title, message=message)
+        response = no_store(page, 429)
+        response.headers["Retry-After"] = str(wait)
+        return response
     invitation = services.open_invitation(token)
     if invitation is None:
-        return render_template("auth/invitation_invalid.html"), 404
-    form = SetPasswordForm()
-    form.username_for_policy = invitation.user.username
+        throttle.address_failed()  # a guessed or stale link
+        return no_store(render_template("auth/invitation_invalid.html"), 404)
+    account = services.invitee(invitation)
+    me = current_user._get_current_object() if current_user.is_authenticated else None
+    if me is not None and (account is None or me.id != account.id):
+        # Logged in as someone else: accepting would join the wrong person.
+        status = 409 if request.method == "POST" else 200
+        return _invitation_page(invitation, status, mode="other_account", account=account)
+
+    if services.sets_password(invitation):
+        form = SetPasswordForm()
+        form.username_for_policy = invitation.username
+        if form.validate_on_submit():
+            user = services.account_from_invitation(invitation, form.password.data)
+            membership = project_services.accept_invitation(invitation, user)
+            services.start_session(user)
+            flash(_("Welcome, %(name)s. Your password is set.", name=user.name), "success")
+            return redirect(url_for("projects.home", slug=membership.project.slug))
+        status = 422 if form.is_submitted() else 200
+        return _invitation_page(invitation, status, mode="new_account", form=form)
+
+    if me is None:
+        # An existing account: its owner logs in with their own password, then accepts.
+        status = 403 if request.method == "POST" else 200
+        login_url = url_for("auth.login", next=url_for("auth.accept_invitation", token=token))
+        return _invitation_page(
+            invitation, status, mode="log_in", account=account, login_url=login_url
+        )
+    form = EmptyForm()
     if form.validate_on_submit():
-        user = services.accept_invitation(invitation, form.password.data)
-        services.start_session(user)
-        flash(_("Welcome, %(name)s. Your password is set.", name=user.name), "success")
-        return redirect(url_for("projects.index"))
-    if form.is_submitted():
-        return invalid("auth/invitation.html", form=form, invitee=invitation.user)
-    return no_store(render_template("auth/invitation.html", form=form, invitee=invitation.user))
+        membership = project_services.accept_invitation(invitation, me)
+        flash(_("You are now a member of %(project)s.", project=membership.project.name), "success")
+        return redirect(url_for("projects.home", slug=membership.project.slug))
+    return _invitation_page(invitation, mode="accept", account=account, accept_form=form)
 
 
 def _profile_page(status: int = 200, **forms):

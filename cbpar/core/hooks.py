@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import secrets
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
@@ -17,6 +19,40 @@ def csp_nonce() -> str:
     if "csp_nonce" not in g:
         g.csp_nonce = secrets.token_urlsafe(16)
     return g.csp_nonce
+
+
+def tile_host_source(template: str | None) -> str | None:
+    """The CSP source (scheme and host) of a tile URL template, e.g. `https://tile.osm.org`.
+
+    A placeholder in the host (`{s}.tile.example.org`, `webrd0{s}.example.com`) becomes a
+    wildcard label (`*.tile.example.org`); a template on the app's own host needs nothing.
+    """
+    if not template:
+        return None
+    parts = urlsplit(template if "//" in template else "")
+    host = parts.netloc.rsplit("@", 1)[-1]
+    if not host:
+        return None
+    if "{" in host:
+        labels = host.split(".")
+        while labels and "{" in labels[0]:
+            labels.pop(0)
+        if len(labels) < 2 or any("{" in label for label in labels):
+            return None  # no safe source to name: tiles will not load
+        host = "*." + ".".join(labels)
+    if not re.fullmatch(r"[A-Za-z0-9.*:\[\]-]+", host):
+        return None
+    if parts.scheme in ("http", "https"):
+        return f"{parts.scheme}://{host}"
+    return host  # `//host/...`: the page's own scheme
+
+
+def img_sources(tiles: str) -> str:
+    """`img-src`: the app itself, data: URLs (Leaflet's icons), and the configured tile host."""
+    from cbpar.mapping.basemap import tile_url
+
+    host = tile_host_source(tile_url(tiles))
+    return " ".join(["'self'", "data:", *([host] if host else [])])
 
 
 def wants_json() -> bool:
@@ -53,7 +89,7 @@ def init_app(app: Flask) -> None:
                 "default-src 'self'; "
                 f"script-src 'self' 'nonce-{nonce}'; "
                 "style-src 'self' 'unsafe-inline'; "
-                "img-src 'self' data: https: http:; "
+                f"img-src {img_sources(app.config.get('TILES', 'openstreetmap'))}; "
                 "connect-src 'self'; font-src 'self'; object-src 'none'; "
                 "base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
             )

@@ -232,9 +232,40 @@ def _support(project: Project) -> None:
             )
 
 
+# Smaller initiatives, one in each status the two above do not show, so every state is seen.
+OTHERS = [
+    ("A reading corner for Liangshui", InitiativeStatus.PROPOSED,
+     "Shelves, a table and donated books in the village committee office."),
+    ("Weekly video-call corner at the social-work station", InitiativeStatus.PLANNING,
+     "A tablet and a quiet room, so children can see their parents each week."),
+    ("Winter coats for the Liangshui school walk", InitiativeStatus.FUNDRAISING,
+     "Warm coats and reflective vests for the children who walk to school before dawn."),
+    ("A school bus from Liangshui", InitiativeStatus.CANCELLED,
+     "Cancelled: the Banner education bureau now runs a winter bus on this road."),
+]  # fmt: skip
+
+
+def _other_states(project: Project, funders: dict[str, int]) -> None:
+    for title, status, description in OTHERS:
+        if _existing(project, title) is not None:
+            continue
+        initiative = services.create(
+            project,
+            {"title": title, "status": status, "description": description,
+             "lead_organisation": "Shuanghe Social-Work Station (fictional)",
+             "budget_target": Decimal("8000.00"), "currency": "CNY"},
+            None,
+        )  # fmt: skip
+        if status == InitiativeStatus.FUNDRAISING:
+            _contribute(initiative, funders[FUNDERS[2][0]], kind=CASH,
+                        amount=Decimal("3000.00"), status=ContributionStatus.PLEDGED,
+                        pledged_on=date(2023, 11, 1))  # fmt: skip
+
+
 def load(project: Project) -> None:
     funders = _funders(project)
     _kindergarten(project, funders)
     _social_work(project, funders)
     _support(project)
+    _other_states(project, funders)
     db.session.flush()

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from cbpar import audit, links
+from cbpar import audit, links, privacy
 from cbpar.db import db, utcnow
 from cbpar.editing import EditConflict, apply_changes, check_version, flush_or_conflict
 from cbpar.initiatives.models import (
@@ -648,13 +648,24 @@ class MapFigures:
         return IndicatorValues(baseline, current, start, self.today)
 
 
-def indicator_values(project: Project, initiatives: list[Initiative]) -> dict[int, IndicatorValues]:
+def indicator_values(
+    project: Project,
+    initiatives: list[Initiative],
+    audience: privacy.Audience | None = None,
+) -> dict[int, IndicatorValues]:
+    """Each indicator's baseline and current value; figures computed from the map are
+    suppressed (1 to 4 become "fewer than 5") for `audience`, by default the current member's."""
     figures = MapFigures(project)
-    return {
-        indicator.id: figures.values(indicator, initiative)
-        for initiative in initiatives
-        for indicator in initiative.indicators
-    }
+    audience = audience or privacy.current_audience()
+    values = {}
+    for initiative in initiatives:
+        for indicator in initiative.indicators:
+            value = figures.values(indicator, initiative)
+            if indicator.source == IndicatorSource.COMPUTED:
+                value.baseline = privacy.suppress(value.baseline, audience)
+                value.current = privacy.suppress(value.current, audience)
+            values[indicator.id] = value
+    return values
 
 
 # --- wider impact ----------------------------------------------------------------------------

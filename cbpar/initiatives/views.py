@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from cbpar import privacy
 from cbpar.auth.forms import EmptyForm
 from cbpar.db import db
 from cbpar.editing import EditConflict, conflict_rows, posted_version
@@ -53,6 +54,8 @@ def money(amount: Decimal | None, currency: str = "") -> str:
 def figure(value: Decimal | None) -> str:
     if value is None:
         return "—"
+    if isinstance(value, privacy.Hidden):  # a small number suppressed: "fewer than 5"
+        return value
     return format_decimal(value.normalize() if value == value.to_integral() else value)
 
 
@@ -90,8 +93,9 @@ def _check_button() -> None:
         abort(400)
 
 
-def _render(template: str, status: int = 200, **context: Any) -> Response:
-    return no_store(render_template(template, **context), status)
+def _render(template: str, http_status: int = 200, /, **context: Any) -> Response:
+    # Positional-only: a template variable named `status` must not become the HTTP status.
+    return no_store(render_template(template, **context), http_status)
 
 
 def _to_initiative(project: Project, initiative: Initiative, anchor: str = "") -> Response:
@@ -543,7 +547,8 @@ def _transparency_context(project: Project) -> dict[str, Any]:
         "project": project,
         "initiatives": initiatives,
         "totals": totals,
-        "values": services.indicator_values(project, initiatives),
+        # The page the public sees (and its preview for members): small numbers suppressed.
+        "values": services.indicator_values(project, initiatives, privacy.Audience.PUBLIC),
         "raised": services.sum_tables([t.received for t in totals.values()]),
         "pledged": services.sum_tables([t.pledged for t in totals.values()]),
         "in_kind": services.sum_tables([t.in_kind for t in totals.values()]),

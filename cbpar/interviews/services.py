@@ -202,7 +202,9 @@ def withdraw(interview: Interview, by: Any) -> None:
 def erase(interview: Interview, by: Any) -> None:
     """Wipe a withdrawn interview's content and files; a bare record remains for the audit."""
     from cbpar.attachments import services as attachment_services
+    from cbpar.db import scrub_after_commit
 
+    scrub_after_commit(db.session)  # the old content must survive in no file (SQLite WAL)
     attachment_services.delete_all_for(interview)
     links.remove_all(interview)
     interview.notes = ""

@@ -17,8 +17,9 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
+from cbpar import privacy
 from cbpar.db import db
 from cbpar.mapping import geo
 from cbpar.mapping.models import Facility, FacilityKind, FacilityStatus, Household
@@ -179,8 +180,9 @@ def load_households(project_id: int, *, with_codes: bool = False) -> HouseholdCo
         Household.village_id,
         Household.lat,
         Household.lon,
-        Household.children_under_6,
-        Household.left_behind_children,
+        # An unknown count (None) adds nothing to a sum.
+        func.coalesce(Household.children_under_6, 0),
+        func.coalesce(Household.left_behind_children, 0),
     ]
     if with_codes:
         columns.append(Household.code)
@@ -302,12 +304,14 @@ def accessibility(project_id: int, params: Params) -> dict[str, Any]:
 
 
 def household_distances(
-    project_id: int, params: Params, *, with_households: bool = True
+    project_id: int, params: Params, audience: privacy.Audience
 ) -> dict[str, Any]:
     """Each household's point and distance to the nearest counted facility (for colouring a map).
 
-    Points only: no code, no counts, so roles that see points without details may have it.
+    Points only: no code, no counts, so roles that see points without details may have it,
+    at the precision `privacy.household_shape(audience)` allows; others get no households.
     """
+    shape = privacy.household_shape(audience)
     facilities = load_facilities(project_id, params.kind, params.as_of)
     answer: dict[str, Any] = {
         "within_km": params.within_km,
@@ -319,13 +323,15 @@ def household_distances(
         ],
         "households": None,
     }
-    if not with_households:
+    if not shape.points:
         return answer
     households = load_households(project_id)
     distances, _index = geo.nearest(households.lat, households.lon, facilities.lat, facilities.lon)
-    km = [None if not math.isfinite(d) else round(float(d), 3) for d in distances]
+    field = audience is privacy.Audience.FIELD
+    places, km_places = (6, 3) if field else (shape.decimals, 2)  # committee: about 10 m
+    km = [None if not math.isfinite(d) else round(float(d), km_places) for d in distances]
     answer["households"] = [
-        [round(float(la), 6), round(float(lo), 6), d]
+        [round(float(la), places), round(float(lo), places), d]
         for la, lo, d in zip(households.lat, households.lon, km, strict=True)
     ]
     return answer

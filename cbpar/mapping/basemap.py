@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -85,3 +86,15 @@ def build(
         script=figure.script.render().strip(),
         name=fmap.get_name(),
     )
+
+
+@functools.lru_cache(maxsize=8)
+def tile_url(tiles: str) -> str | None:
+    """The URL template the map loads its tiles from (None when `CBPAR_TILES` is `none`)."""
+    source, attr = _tiles(tiles, "")
+    if source is None:
+        return None
+    try:
+        return str(folium.raster_layers.TileLayer(source, attr=attr).tiles)
+    except Exception:  # an unknown provider name: the map shows no tiles either
+        return None

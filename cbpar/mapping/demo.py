@@ -236,6 +236,50 @@ def load_facilities(project: Project, town: tuple[float, float]) -> int:
     return services.bulk_insert(Facility, rows)
 
 
+ANALYSIS_NAME = "Children under six beyond 5 km of a kindergarten (December 2019)"
+
+
+def load_analysis(project: Project) -> bool:
+    """The saved analysis behind the seed study's finding, with the planned kindergarten as a
+    candidate site; the needs demo links it as evidence. True if added."""
+    from sqlalchemy import select
+
+    from cbpar.db import db
+    from cbpar.mapping import analysis
+    from cbpar.mapping.models import SavedAnalysis
+
+    if db.session.scalar(
+        select(SavedAnalysis.id).where(
+            SavedAnalysis.project_id == project.id, SavedAnalysis.name == ANALYSIS_NAME
+        )
+    ):
+        return False
+    planned = db.session.scalar(
+        select(Facility).where(
+            Facility.project_id == project.id, Facility.status == FacilityStatus.PLANNED
+        )
+    )
+    args = {"kind": "kindergarten", "within_km": "5", "as_of": "2019-12-01"}
+    if planned is not None:
+        args["candidate"] = [f"{planned.lat},{planned.lon}"]
+    params, _errors = analysis.parse_params(args, date(2019, 12, 1))
+    if params is None:
+        return False
+    db.session.add(
+        SavedAnalysis(
+            project_id=project.id,
+            name=ANALYSIS_NAME,
+            kind=params.kind,
+            within_km=params.within_km,
+            as_of=params.as_of,
+            candidates=[[lat, lon] for lat, lon in params.candidates],
+            result=analysis.accessibility(project.id, params),
+        )
+    )
+    db.session.flush()
+    return True
+
+
 def synthetic_households(project: Project, n: int, town: tuple[float, float]) -> int:
     """N more households (codes from 1001 in each village) for benchmarks; returns how many new.
 

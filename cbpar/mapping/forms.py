@@ -27,6 +27,7 @@ MAX_COUNT = 99  # a plausibility bound on people in one household
 
 HOUSEHOLD_FIELDS = (
     "village_id",
+    "field_ref",
     "lat",
     "lon",
     "members",
@@ -54,12 +55,14 @@ FACILITY_FIELDS = (
 
 
 def _count(label: Any) -> IntegerField:
+    """A count of people; blank means not known (stored as None, shown as "unknown")."""
     return IntegerField(
         label,
         validators=[
-            InputRequired(message=_l("Enter a whole number (0 or more).")),
+            Optional(),
             NumberRange(0, MAX_COUNT, message=_l("Enter a whole number from 0 to 99.")),
         ],
+        description=_l("Leave blank if not known."),
         render_kw={"inputmode": "numeric", "min": 0, "step": 1},
     )
 
@@ -99,6 +102,14 @@ class NotInFuture:
 
 class HouseholdForm(FlaskForm):
     village_id = SelectField(_l("Village"), coerce=optional_int, validators=[InputRequired()])
+    field_ref = StringField(
+        _l("Field team's own household number"),
+        validators=[Optional(), Length(max=64)],
+        description=_l(
+            "The number on the field team's own forms, if any (e.g. KoBo hh_code). "
+            "Seen only by the field team."
+        ),
+    )
     lat = _latitude()
     lon = _longitude()
     members = _count(_l("Members of the household"))
@@ -131,23 +142,31 @@ class HouseholdForm(FlaskForm):
     )
     version = HiddenField()
 
-    def __init__(self, *args: Any, villages: list[Any] = (), today: date | None = None, **kw: Any):
+    def __init__(
+        self,
+        *args: Any,
+        villages: list[Any] = (),
+        today: date | None = None,
+        project: Any = None,
+        record: Any = None,
+        **kw: Any,
+    ):
         super().__init__(*args, **kw)
         self.village_id.choices = [SelectChoice(v.id, v.name) for v in villages]
         self.today = today or date.today()
+        # The project and the household being edited (None for a new one), so the field
+        # team's number is checked as unique in its village by the form, for pages and API.
+        self.project = project
+        self.record = record
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = super().validate(extra_validators)
-        counts = [
-            self.members.data,
-            self.children_under_6.data,
-            self.children_6_17.data,
-            self.left_behind_children.data,
-        ]
-        if not ok or any(c is None for c in counts):
+        if not ok:
             return ok
-        children = self.children_under_6.data + self.children_6_17.data
-        if self.left_behind_children.data > children:
+        known = self.children_under_6.data is not None and self.children_6_17.data is not None
+        children = (self.children_under_6.data + self.children_6_17.data) if known else None
+        left_behind = self.left_behind_children.data
+        if children is not None and left_behind is not None and left_behind > children:
             self.left_behind_children.errors = [
                 *self.left_behind_children.errors,
                 _l(
@@ -156,7 +175,7 @@ class HouseholdForm(FlaskForm):
                 ),
             ]
             ok = False
-        if self.members.data < max(children, 1):
+        if self.members.data is not None and self.members.data < max(children or 0, 1):
             self.members.errors = [
                 *self.members.errors,
                 _l("A household has at least one member, and at least as many as its children."),
@@ -168,11 +187,26 @@ class HouseholdForm(FlaskForm):
                 _l("Give the date consent was given."),
             ]
             ok = False
-        return ok
+        return self._field_ref_free() and ok
+
+    def _field_ref_free(self) -> bool:
+        from cbpar.mapping.services import field_ref_taken
+
+        data = self.data_dict()
+        if not (self.project and data["field_ref"]):
+            return True
+        if field_ref_taken(self.project, data["village_id"], data["field_ref"], self.record):
+            self.field_ref.errors = [
+                *self.field_ref.errors,
+                _l("Another household of this village has this number."),
+            ]
+            return False
+        return True
 
     def data_dict(self) -> dict[str, Any]:
         return {
             "village_id": self.village_id.data,
+            "field_ref": (self.field_ref.data or "").strip() or None,
             "lat": self.lat.data,
             "lon": self.lon.data,
             "members": self.members.data,

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from cbpar import audit
+from cbpar import audit, csvout, privacy
 from cbpar.db import db, writes
 from cbpar.mapping import analysis, basemap, bp, services
 from cbpar.mapping.labels import KIND_LABELS
@@ -53,6 +53,9 @@ def _map_texts() -> dict[str, str]:
         "left_behind": _("With left-behind children"),
         "not_left_behind": _("No left-behind children"),
         "unknown": _("Details not shown to your role"),
+        "household": _("Household"),
+        "suppressed": _("fewer than 5"),
+        "withheld": _("not shown"),
         "size_note": _("Larger dot: more children under 6"),
         "children_under_6": _("Children under 6"),
         "left_behind_children": _("Left-behind children"),
@@ -103,8 +106,14 @@ def map_page(project: Project):
 # --- the analysis page -------------------------------------------------------------------------
 
 
+def _accessibility(project: Project, params: analysis.Params) -> dict:
+    """The figures as the current member may see them (small numbers suppressed for some)."""
+    result = analysis.accessibility(project.id, params)
+    return privacy.shape_accessibility(result, privacy.audience_of(g.membership))
+
+
 def _analysis_context(project: Project, params: analysis.Params | None, errors: dict[str, str]):
-    result = analysis.accessibility(project.id, params) if params else None
+    result = _accessibility(project, params) if params else None
     compare = None
     compare_error = None
     raw_compare = (request.args.get("compare") or "").strip()
@@ -120,7 +129,7 @@ def _analysis_context(project: Project, params: analysis.Params | None, errors: 
         if then is None:
             compare_error = then_errors.get("as_of")
         else:
-            compare = analysis.accessibility(project.id, then)
+            compare = _accessibility(project, then)
     saved = db.session.execute(
         select(SavedAnalysis.id, SavedAnalysis.name, SavedAnalysis.kind, SavedAnalysis.created_at)
         .where(SavedAnalysis.project_id == project.id)
@@ -162,6 +171,7 @@ def _analysis_context(project: Project, params: analysis.Params | None, errors: 
         "config": config,
         "name_error": None,
         "name_value": "",
+        "min_km": max(privacy.min_whatif_radius_m(privacy.audience_of(g.membership)) / 1000, 0.1),
     }
 
 
@@ -171,8 +181,11 @@ def analysis_page(project: Project):
     params, errors = analysis.parse_params(
         request.args, analysis.project_today(project), require=False
     )
-    context = _analysis_context(project, params, errors)
     status = 422 if errors else 200
+    refused = params and privacy.radius_error(params.within_km, privacy.audience_of(g.membership))
+    if refused:  # a what-if circle under 1 km can hold one house: not for roles without access
+        params, errors, status = None, {"within_km": refused}, 400
+    context = _analysis_context(project, params, errors)
     return no_store(render_template("mapping/analysis.html", **context), status)
 
 
@@ -236,7 +249,7 @@ def saved_analysis(project: Project, analysis_id: int):
         "mapping/saved_analysis.html",
         project=project,
         saved=saved,
-        result=saved.result,
+        result=privacy.shape_accessibility(saved.result, privacy.audience_of(g.membership)),
         rerun_args=params.query_args(),
         kinds_by_value=_kind_labels(),
     )
@@ -262,7 +275,4 @@ def nearest_csv(project: Project):
     ]
     audit.record_export(project, f"nearest_{params.kind.value}", "csv", len(rows))
     filename = f"{project.slug}-nearest-{params.kind.value}-{params.as_of.isoformat()}.csv"
-    response = Response(services.to_csv(header, rows), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return csvout.response(services.to_csv(header, rows), filename)

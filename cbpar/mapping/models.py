@@ -6,13 +6,16 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cbpar.db import Base, CreatedMixin, str_enum, utcnow
 
 if TYPE_CHECKING:
     from cbpar.projects.models import Project, Village
+
+
+_COUNT = Integer().evaluates_none()
 
 
 class MigrantParents(StrEnum):
@@ -54,7 +57,10 @@ class Household(CreatedMixin, Base):
     __table_args__ = (
         UniqueConstraint("project_id", "code"),
         UniqueConstraint("village_id", "number"),
+        # The field team's own number is unique in its village (teams often number per village).
+        UniqueConstraint("village_id", "field_ref"),
         Index("ix_household_project_id_lat_lon", "project_id", "lat", "lon"),
+        Index("ix_household_project_id_field_ref", "project_id", "field_ref"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -66,11 +72,16 @@ class Household(CreatedMixin, Base):
     code: Mapped[str] = mapped_column(String(24))
     lat: Mapped[float]
     lon: Mapped[float]
+    # The field team's own household number (e.g. a KoBo `hh_code`): shown, searchable and
+    # matched on re-import, never used as our code. Sensitive like the code (cbpar/privacy.py).
+    field_ref: Mapped[str | None] = mapped_column(String(64))
     # Sensitive: counts and family situation, shown only to roles with SEE_HOUSEHOLD_DETAILS.
-    members: Mapped[int] = mapped_column(default=0)
-    children_under_6: Mapped[int] = mapped_column(default=0)
-    children_6_17: Mapped[int] = mapped_column(default=0)
-    left_behind_children: Mapped[int] = mapped_column(default=0)
+    # A count is None when it is not known (a blank cell in an imported file), never 0.
+    # evaluates_none: an explicit None is stored as NULL; the default 0 is for an omitted value.
+    members: Mapped[int | None] = mapped_column(_COUNT, default=0)
+    children_under_6: Mapped[int | None] = mapped_column(_COUNT, default=0)
+    children_6_17: Mapped[int | None] = mapped_column(_COUNT, default=0)
+    left_behind_children: Mapped[int | None] = mapped_column(_COUNT, default=0)
     migrant_parents: Mapped[MigrantParents] = mapped_column(
         str_enum(MigrantParents), default=MigrantParents.NONE
     )
@@ -91,7 +102,10 @@ class Household(CreatedMixin, Base):
     __mapper_args__ = {"version_id_col": version}
 
     @property
-    def children(self) -> int:
+    def children(self) -> int | None:
+        """Children under 18, None when either count is unknown."""
+        if self.children_under_6 is None or self.children_6_17 is None:
+            return None
         return self.children_under_6 + self.children_6_17
 
 

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from collections.abc import Iterable, Sequence
-from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, String, func, insert, or_, select, type_coerce
+from sqlalchemy import Select, String, false, func, insert, or_, select, type_coerce
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm.exc import StaleDataError
 
-from cbpar import audit
+from cbpar import audit, csvout, privacy, search
 from cbpar.db import db
 from cbpar.editing import EditConflict, apply_changes, check_version, flush_or_conflict
 from cbpar.mapping.forms import FACILITY_FIELDS, HOUSEHOLD_FIELDS
@@ -35,6 +32,7 @@ SENSITIVE_FIELDS = (
     "consent_given_by",
     "notes",
     "source_id",
+    "field_ref",
 )
 COORDINATE_DECIMALS = 5  # about 1 m: enough for a map, and keeps responses small
 
@@ -62,8 +60,13 @@ def villages(project: Project) -> list[Village]:
     )
 
 
-def village_totals(project: Project) -> list[dict[str, Any]]:
-    """Per-village aggregates (what observers may see), one row per village, in name order."""
+def village_totals(
+    project: Project, audience: privacy.Audience | None = None
+) -> list[dict[str, Any]]:
+    """Per-village aggregates (what observers may see), one row per village, in name order.
+
+    Small numbers are suppressed for `audience` (by default the current member's).
+    """
     sums = (
         select(
             Household.village_id,
@@ -98,7 +101,12 @@ def village_totals(project: Project) -> list[dict[str, Any]]:
                 "left_behind_children": row.left_behind_children or 0,
             }
         )
-    return result
+    return privacy.suppress_rows(
+        result,
+        ("households", "members", "children_under_6", "children_6_17", "left_behind_children"),
+        audience or privacy.current_audience(),
+        key="village",
+    )
 
 
 # --- households: queries ---------------------------------------------------------------------
@@ -127,6 +135,49 @@ def households_query(
 
 def get_household(project: Project, household_id: int) -> Household | None:
     return db.session.scalar(households_query(project).where(Household.id == household_id))
+
+
+def field_ref_taken(
+    project: Project, village_id: int | None, field_ref: str, exclude: Household | None
+) -> bool:
+    """Does another household of the village carry the field team's number `field_ref`?"""
+    query = select(Household.id).where(
+        Household.project_id == project.id,
+        Household.village_id == village_id,
+        func.lower(Household.field_ref) == field_ref.strip().lower(),
+    )
+    if exclude is not None:
+        query = query.where(Household.id != exclude.id)
+    return db.session.scalar(query.limit(1)) is not None
+
+
+def search_households(project: Any, membership: Any, terms: list[str], limit: int) -> list[Any]:
+    """Households by our code or the field team's number (field roles only: both identify)."""
+    from flask import url_for
+
+    if not privacy.household_shape(privacy.audience_of(membership)).field_refs:
+        return []
+    query = (
+        households_query(project)
+        .where(search.matches([Household.code, Household.field_ref], terms))
+        .limit(limit)
+    )
+    return [
+        search.Hit(
+            type="household",
+            id=household.id,
+            title=household.code,
+            url=url_for("mapping.household", slug=project.slug, household_id=household.id),
+            snippet=search.snippet(
+                " · ".join(filter(None, [household.code, household.field_ref])), terms
+            ),
+            when=household.updated_at,
+        )
+        for household in db.session.scalars(query)
+    ]
+
+
+search.register("household", search_households)
 
 
 def _village_in(project: Project, village_id: int | None) -> Village | None:
@@ -345,27 +396,61 @@ def _json_str(value: str, cache: dict[str, str]) -> str:
     return text
 
 
+# What the GeoJSON export adds to the map's properties, so it carries every CSV field.
+HOUSEHOLD_EXPORT_EXTRAS = (
+    "field_ref",
+    "visited_on",
+    "consent_on",
+    "consent_given_by",
+    "notes",
+    "updated_at",
+)
+
+
+def _json_int(value: int | None) -> str:
+    return "null" if value is None else str(int(value))
+
+
+def _json_value(value: Any) -> str:
+    if value is None:
+        return "null"
+    if hasattr(value, "isoformat"):
+        value = value.isoformat()
+    return json.dumps(value, ensure_ascii=False)
+
+
 def households_geojson(
     project: Project,
     *,
-    details: bool,
+    audience: privacy.Audience,
     bbox: tuple[float, float, float, float] | None = None,
     limit: int | None = None,
     meta: dict[str, Any] | None = None,
+    full: bool = False,
 ) -> tuple[bytes, int, bool]:
     """Household points as a GeoJSON FeatureCollection, already serialised (compact JSON).
 
     Returns the body, the number of features and whether `limit` cut the list short. Built
     from plain columns and string formatting rather than ORM objects and nested dicts, so
-    50,000 households take a fraction of a second. Without `details` each feature carries
-    only the code and the village: no counts, no family situation, no id to link to.
+    50,000 households take a fraction of a second. What each feature carries (id, code,
+    details, coordinate precision) is `privacy.household_shape(audience)`: committee members
+    get the village and a rounded point only; an audience without points gets no features.
+    `full` (the export) adds, where the shape has details, every field the CSV export has.
+    An unknown count is `null`.
     """
+    shape = privacy.household_shape(audience)
+    details, places = shape.details, shape.decimals
     village_names = db.session.execute(
         select(Village.id, Village.name).where(Village.project_id == project.id)
     )
     strings: dict[str, str] = {}
     villages_js = {vid: _json_str(name, strings) for vid, name in village_names}
+    extra = HOUSEHOLD_EXPORT_EXTRAS if details and full else ()
     query = _household_query(project, details, bbox)
+    if extra:
+        query = query.add_columns(*[getattr(Household, name) for name in extra])
+    if not shape.points:
+        query = query.where(false())
     if limit is not None:
         query = query.limit(limit + 1)
     rows = db.session.connection().execute(query)
@@ -379,18 +464,26 @@ def households_geojson(
         hid, code, village_id, lon, lat = row[:5]
         head = (
             '{"type":"Feature",'
-            + (f'"id":{hid},' if details else "")
+            + (f'"id":{hid},' if shape.ids else "")
             + '"geometry":{"type":"Point","coordinates":['
-            + f"{round(lon, COORDINATE_DECIMALS)!r},{round(lat, COORDINATE_DECIMALS)!r}]}},"
-            + f'"properties":{{"code":{_json_str(code, {})},"village":{villages_js[village_id]}'
+            + f"{round(lon, places)!r},{round(lat, places)!r}]}},"
+            + '"properties":{'
+            + (f'"code":{_json_str(code, {})},' if shape.codes else "")
+            + f'"village":{villages_js[village_id]}'
         )
         if details:
-            members, under_6, older, left_behind, migrant, caregiver = row[5:]
+            members, under_6, older, left_behind, migrant, caregiver = row[5:11]
+            more = "".join(
+                f',"{name}":{_json_value(value)}'
+                for name, value in zip(extra, row[11:], strict=True)
+                if name != "field_ref" or shape.field_refs
+            )
             append(
-                f'{head},"members":{members},"children_under_6":{under_6},'
-                f'"children_6_17":{older},"left_behind_children":{left_behind},'
+                f'{head},"members":{_json_int(members)},"children_under_6":{_json_int(under_6)},'
+                f'"children_6_17":{_json_int(older)},'
+                f'"left_behind_children":{_json_int(left_behind)},'
                 f'"migrant_parents":{_json_str(migrant, strings)},'
-                f'"caregiver":{_json_str(caregiver, strings)}}}}}'
+                f'"caregiver":{_json_str(caregiver, strings)}{more}}}}}'
             )
         else:
             append(head + "}}")
@@ -438,9 +531,11 @@ def facility_features(project: Project) -> list[dict[str, Any]]:
     ]
 
 
-def village_features(project: Project) -> list[dict[str, Any]]:
+def village_features(
+    project: Project, audience: privacy.Audience | None = None
+) -> list[dict[str, Any]]:
     features = []
-    for row in village_totals(project):
+    for row in village_totals(project, audience):
         village = row["village"]
         has_centre = village.center_lat is not None and village.center_lon is not None
         features.append(
@@ -478,6 +573,7 @@ HOUSEHOLD_CSV_COLUMNS = (
     "consent_given_by",
     "notes",
     "updated_at",
+    "field_ref",
 )
 FACILITY_CSV_COLUMNS = (
     "name",
@@ -491,36 +587,17 @@ FACILITY_CSV_COLUMNS = (
     "notes",
     "updated_at",
 )
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value: Any) -> str:
-    """A cell a spreadsheet will not run as a formula (OWASP CSV injection)."""
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:.{COORDINATE_DECIMALS}f}"
-    if isinstance(value, date):
-        return value.isoformat()
-    text = str(value)
-    if text.startswith(_FORMULA_STARTS):
-        return "'" + text
-    return text
 
 
 def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([csv_cell(v) for v in row])
-    return out.getvalue()
+    """CSV with coordinates at COORDINATE_DECIMALS, escaped by the one CSV helper."""
+    return csvout.to_csv(header, rows, float_decimals=COORDINATE_DECIMALS)
 
 
 def households_csv(project: Project) -> tuple[str, int]:
     """Every household with every field (for roles that may see details), and the row count."""
     columns = [getattr(Household, c) for c in HOUSEHOLD_CSV_COLUMNS if c != "village"]
-    columns.insert(1, Village.name)
+    columns.insert(HOUSEHOLD_CSV_COLUMNS.index("village"), Village.name)
     rows = db.session.execute(
         select(*columns)
         .join(Village, Village.id == Household.village_id)

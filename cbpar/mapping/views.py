@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from cbpar import audit
+from cbpar import audit, csvout
 from cbpar.auth.forms import EmptyForm
 from cbpar.db import db, writes
 from cbpar.editing import EditConflict, conflict_rows, posted_version
@@ -22,7 +22,7 @@ from cbpar.mapping.forms import FACILITY_FIELDS, HOUSEHOLD_FIELDS, FacilityForm,
 from cbpar.mapping.labels import CAREGIVER_LABELS, KIND_LABELS, MIGRANT_LABELS, STATUS_LABELS
 from cbpar.projects.models import Project
 from cbpar.security import Cap, membership_can, require
-from cbpar.web import invalid, no_store, page_number, paginate
+from cbpar.web import int_arg, invalid, no_store, page_number, paginate
 
 LABELS = {
     "MIGRANT_LABELS": MIGRANT_LABELS,
@@ -37,18 +37,11 @@ def _today(project: Project) -> date:
 
 
 def _int_arg(name: str) -> int | None:
-    try:
-        return int(request.args[name])
-    except (KeyError, ValueError):
-        return None
+    return int_arg(name)  # a number out of range is ignored, like any that is not a number
 
 
 def _csv(body: str, filename: str) -> Response:
-    response = no_store(body)
-    response.mimetype = "text/csv"
-    response.charset = "utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return csvout.response(body, filename)
 
 
 # --- households ------------------------------------------------------------------------------
@@ -101,7 +94,7 @@ def households_csv(project: Project):
 @require(Cap.EDIT_FIELD_RECORDS)
 def new_household(project: Project):
     villages = services.villages(project)
-    form = HouseholdForm(villages=villages, today=_today(project))
+    form = HouseholdForm(villages=villages, today=_today(project), project=project)
     if request.method == "GET" and _int_arg("village") is not None:
         form.village_id.data = _int_arg("village")
     context = {"form": form, "project": project, "household": None, "villages": villages}
@@ -128,7 +121,9 @@ def household(project: Project, household_id: int):
 def edit_household(project: Project, household_id: int):
     record = services.get_household(project, household_id) or abort(404)
     villages = services.villages(project)
-    form = HouseholdForm(obj=record, villages=villages, today=_today(project))
+    form = HouseholdForm(
+        obj=record, villages=villages, today=_today(project), project=project, record=record
+    )
     context = {
         "form": form,
         "project": project,

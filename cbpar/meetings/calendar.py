@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, request, url_for
+from flask import Response, url_for
 
 from cbpar.meetings import ical
 from cbpar.meetings.labels import KIND_LABELS
@@ -27,7 +27,7 @@ def event_for(project: Project, meeting: Meeting) -> ical.Event:
     if meeting.agenda:
         description += "\n\n" + meeting.agenda
     return ical.Event(
-        uid=f"meeting-{meeting.id}@{request.host.split(':')[0] or 'cbpar'}",
+        uid=meeting.ical_uid,
         start=meeting.starts_at,
         end=meeting.ends_at,
         summary=meeting.title,

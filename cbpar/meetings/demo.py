@@ -1,7 +1,8 @@
 """Demo meetings for the fictional project: the seed study's meetings, step by step.
 
 Group meetings where memos were discussed, key meetings with the two village committees,
-and a final community meeting that confirmed the most pressing needs; plus one planned.
+and a final community meeting that confirmed the most pressing needs; plus one planned, one
+held whose minutes wait for approval, and one cancelled, so every state can be seen.
 Safe to load again: a meeting is added only if no meeting of that title exists.
 """
 
@@ -273,6 +274,68 @@ def _planned(project: Project, users: dict[str, User]) -> None:
     )
 
 
+WAITING_TITLE = "Group meeting: planning the after-school classroom"
+CANCELLED_TITLE = "Volunteer training in Liangshui (cancelled: snowstorm)"
+
+
+def _waiting_and_cancelled(project: Project, users: dict[str, User], existing: set[str]) -> None:
+    """A held meeting whose minutes wait for approval, and a cancelled one."""
+    coordinator = users["coordinator"]
+    if WAITING_TITLE not in existing:
+        start = _local(project, (2020, 3, 14, 14, 0))
+        meeting = services.create_meeting(
+            project,
+            {
+                "kind": MeetingKind.RESEARCH_TEAM,
+                "title": WAITING_TITLE,
+                "starts_at": start,
+                "ends_at": start + timedelta(hours=2),
+                "place": "Social-work station, Xinhui town",
+                "village_id": None,
+                "agenda": "1. A room for the '4:30 classroom'\n2. Volunteer tutors\n3. Timetable",
+            },
+            coordinator,
+        )
+        services.set_attendance(
+            meeting, {users[n].id for n in ("coordinator", "researcher", "fieldworker")}
+        )
+        services.change_status(meeting, "hold")
+        minutes_services.save_minutes(
+            meeting,
+            "## Draft, waiting for approval\n\n"
+            "- The primary school can lend a classroom after 16:30 on weekdays.\n"
+            "- Two university students offered to tutor on Tuesdays and Thursdays.",
+            None,
+            users["researcher"],
+        )
+        services.add_decision(meeting, "Start the after-school classroom in September.",
+                              coordinator)  # fmt: skip
+        item = services.add_action_item(
+            meeting,
+            {"what": "Ask the town library for second-hand books", "assignee_id": None,
+             "assignee_name": "School head", "due_on": date(2020, 4, 30)},
+            coordinator,
+        )  # fmt: skip
+        services.set_action_status(item, ActionStatus.DROPPED)
+    if CANCELLED_TITLE not in existing:
+        village = next((v for v in project.villages if v.code == "LS"), None)
+        start = _local(project, (2020, 2, 22, 9, 0))
+        meeting = services.create_meeting(
+            project,
+            {
+                "kind": MeetingKind.COMMUNITY,
+                "title": CANCELLED_TITLE,
+                "starts_at": start,
+                "ends_at": start + timedelta(hours=3),
+                "place": "Liangshui village committee office",
+                "village_id": village.id if village else None,
+                "agenda": "1. Tutoring basics\n2. Safeguarding children",
+            },
+            coordinator,
+        )
+        services.change_status(meeting, "cancel")
+
+
 def load(project: Project) -> None:
     users = _users()
     if not {"coordinator", "researcher"} <= users.keys():
@@ -284,5 +347,6 @@ def load(project: Project) -> None:
         if spec["title"] not in existing:
             _add(project, spec, users, index)
     _planned(project, users)
+    _waiting_and_cancelled(project, users, existing)
     _link_discussed(project, users)
     db.session.flush()

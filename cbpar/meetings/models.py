@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -68,6 +69,12 @@ class RevisionKind(StrEnum):
     CORRECTION = "correction"
 
 
+def new_calendar_uid() -> str:
+    """A meeting's iCalendar UID: made once, so every address of the server, every app server
+    and an archive moved to another server give calendars the same event."""
+    return f"{uuid.uuid4()}@cbpar"
+
+
 class Meeting(CreatedMixin, Base):
     __tablename__ = "meeting"
     __table_args__ = (Index("ix_meeting_project_id_starts_at", "project_id", "starts_at"),)
@@ -89,6 +96,7 @@ class Meeting(CreatedMixin, Base):
     # Bumped on every UPDATE of the row (edits, status changes): an edit form loaded before
     # any of them is refused rather than silently overwriting (see cbpar/editing.py).
     version: Mapped[int] = mapped_column(default=1)
+    ical_uid: Mapped[str] = mapped_column(String(64), unique=True, default=new_calendar_uid)
 
     project: Mapped[Project] = relationship()
     village: Mapped[Village | None] = relationship()

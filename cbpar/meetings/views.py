@@ -29,7 +29,7 @@ from cbpar.meetings.forms import (
 from cbpar.meetings.models import Meeting, MeetingStatus
 from cbpar.projects.models import Project
 from cbpar.security import Cap, membership_can, public, require
-from cbpar.web import invalid, no_store, page_number, paginate
+from cbpar.web import int_arg, invalid, no_store, page_number, paginate
 
 PER_PAGE = 25
 
@@ -48,8 +48,10 @@ def _check_button() -> None:
         abort(400)
 
 
-def _render(template: str, status: int = 200, **context) -> Response:
-    return no_store(render_template(template, **context), status)
+def _render(template: str, http_status: int = 200, /, **context) -> Response:
+    # Positional-only, so a template variable named `status` (the meeting filter) can never
+    # become the HTTP status.
+    return no_store(render_template(template, **context), http_status)
 
 
 # --- list and settings -----------------------------------------------------------------------
@@ -339,8 +341,8 @@ def revisions(project: Project, meeting_id: int):
     record = _meeting(project, meeting_id)
     minutes = record.minutes or abort(404)
     numbers = [r.number for r in minutes.revisions]
-    new_no = request.args.get("new", type=int) or numbers[-1]
-    old_no = request.args.get("old", type=int)
+    new_no = int_arg("new") or numbers[-1]
+    old_no = int_arg("old")
     if old_no is None:
         old_no = max((n for n in numbers if n < new_no), default=0)
     new = minutes_services.get_revision(minutes, new_no) or abort(404)

@@ -1,4 +1,4 @@
-"""Demo memos, a reflection note, tags, two interviews with consent, and comments."""
+"""Demo memos, a reflection note, tags, interviews with consent (one since withdrawn), comments."""
 
 from __future__ import annotations
 
@@ -113,7 +113,95 @@ def load(project: Any) -> None:
                 comment = comment_services.add(first, user, body, top.id if top else None)
                 top = top or comment
     _interviews(project)
+    _withdrawn_interview(project)
+    _attachment(project)
     db.session.flush()
+
+
+SKETCH_NAME = "distance-sketch.png"
+
+
+def _png(width: int = 16, height: int = 16) -> bytes:
+    """A small grey PNG (the demo's attachment), made here so no binary file is needed."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    rows = b"".join(b"\x00" + bytes([200]) * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def _attachment(project: Any) -> None:
+    """A sketch attached to the first community memo (files are records too)."""
+    import io
+
+    from cbpar.attachments import services as attachments
+
+    memo = db.session.scalar(
+        select(Memo).where(Memo.project_id == project.id, Memo.title == MEMOS[0]["title"])
+    )
+    if memo is None or attachments.list_for(memo):
+        return
+    attachments.save(memo, io.BytesIO(_png()), SKETCH_NAME, _user(MEMOS[0]["author"]))
+
+
+WITHDRAWN_ROLE = "Mother, home for the Spring Festival"
+WITHDRAWN_NOTES = (
+    "The mother works in a garment factory in Tianjin and calls her son on Sundays; "
+    "she withdrew her consent a month later. 她后来撤回了同意。"
+)
+
+
+def _withdrawn_interview(project: Any) -> None:
+    """A family interview whose interviewee withdrew consent: its content is hidden from all."""
+    if db.session.scalar(
+        select(Interview.id).where(
+            Interview.project_id == project.id, Interview.interviewee_role == WITHDRAWN_ROLE
+        )
+    ):
+        return
+    interviewer = _user("fieldworker") or _user("researcher")
+    household = db.session.scalar(
+        select(Household)
+        .where(Household.project_id == project.id)
+        .order_by(Household.code)
+        .offset(1)
+        .limit(1)
+    )
+    if interviewer is None or household is None:
+        return
+    interview = interview_services.create(
+        project,
+        {
+            "kind": "family",
+            "held_on": date(2020, 1, 26),
+            "interviewee_role": WITHDRAWN_ROLE,
+            "language": "Mandarin",
+            "notes": WITHDRAWN_NOTES,
+            "consent_method": "verbal",
+            "consent_given_by": "person",
+            "child_assent": "not_applicable",
+            "consent_on": date(2020, 1, 26),
+            "covers_notes": True,
+            "covers_quotes": False,
+            "covers_audio": False,
+            "covers_photos": False,
+            "involves_minor": False,
+        },
+        household,
+        interviewer,
+    )
+    interview_services.withdraw(interview, interviewer)
 
 
 def _interviews(project: Any) -> None:

@@ -18,7 +18,7 @@ from cbpar.projects.models import Project
 from cbpar.projects.services import register_home_panel
 from cbpar.security import Cap, membership_can, require
 from cbpar.text import render_markdown
-from cbpar.web import invalid, no_store, page_number, paginate
+from cbpar.web import int_arg, invalid, no_store, page_number, paginate
 
 PER_PAGE = 50
 
@@ -203,8 +203,8 @@ def history(project: Project, memo_id: int):
     revisions = services.revisions(memo)
     numbers = {r.number: r for r in revisions}
     newest = revisions[0].number if revisions else 0
-    new_no = request.args.get("new", type=int) or newest
-    old_no = request.args.get("old", type=int) or max(1, new_no - 1)
+    new_no = int_arg("new") or newest
+    old_no = int_arg("old") or max(1, new_no - 1)
     old, new_rev = numbers.get(old_no), numbers.get(new_no)
     rows = None
     if old is not None and new_rev is not None:

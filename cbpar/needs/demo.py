@@ -3,21 +3,30 @@
 The seed study's needs (a kindergarten in Shuanghe, 10 km from the nearest one; social-work
 services in the primary school) and three more, with evidence links; a closed vote by the five
 committee members plus three paper ballots, where the kindergarten comes first. Safe to load
-again: needs are added by title, the round only if none of that title exists.
+again: needs are added by title, the round only if none of that title exists. `load_states`
+adds needs in the other statuses and an open round (a later demo step).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from cbpar import links
 from cbpar.auth.models import User
-from cbpar.db import db
+from cbpar.db import db, utcnow
 from cbpar.needs import services
-from cbpar.needs.models import Ballot, Need, NeedCategory, VoteMethod, VoteRound
+from cbpar.needs.models import (
+    Ballot,
+    Need,
+    NeedCategory,
+    NeedStatus,
+    PaperSheetIssue,
+    VoteMethod,
+    VoteRound,
+)
 from cbpar.projects.models import Membership, Project
 
 ROUND_TITLE = "Ranking the community's most pressing needs"
@@ -157,6 +166,7 @@ def _round(project: Project, needs: dict[str, Need]) -> None:
             "need_ids": [n.id for n in needs.values()],
             "eligible_roles": ["committee"],
             "paper_ballots": True,
+            "guest_sheets": len(PAPER),
             "opens_at": datetime(2020, 1, 11, 10, 30, tzinfo=tz),
             "closes_at": datetime(2020, 1, 11, 12, 0, tzinfo=tz),
             "meeting_id": meeting.id if meeting else None,
@@ -183,6 +193,16 @@ def _round(project: Project, needs: dict[str, Need]) -> None:
                 choices=[needs[k].id for k in order],
             )
         )
+    # One guest sheet handed out (sign-in list) for each paper ballot entered.
+    db.session.add_all(
+        PaperSheetIssue(
+            round_id=vote.id,
+            guest=True,
+            issued_at=datetime(2020, 1, 11, 10, 35, tzinfo=tz),
+            issued_by_id=coordinator.id if coordinator else None,
+        )
+        for _sheet in PAPER
+    )
     for sheet, order in PAPER.items():
         db.session.add(
             Ballot(
@@ -201,3 +221,104 @@ def load(project: Project) -> None:
     needs = _needs(project)
     _evidence(project, needs)
     _round(project, needs)
+
+
+# --- states a newcomer should see too: more need statuses and an open vote round ------------
+
+OPEN_ROUND_TITLE = "Which need comes next? Vote before the spring meeting"
+MORE_NEEDS = [
+    # title, category, villages, proposer, status, declined reason, description
+    (
+        "A reading corner in the Liangshui village committee office",
+        NeedCategory.EDUCATION,
+        ["LS"],
+        "committee3",
+        NeedStatus.PROPOSED,
+        "",
+        "Children wait for the school bus in the office on cold mornings; a shelf of books "
+        "and a table would turn the wait into reading time.",
+    ),
+    (
+        "A counsellor visiting the primary school each month",
+        NeedCategory.HEALTH,
+        ["SH"],
+        "researcher",
+        NeedStatus.CONFIRMED,
+        "",
+        "Teachers asked for someone trained to talk with children who miss their parents.",
+    ),
+    (
+        "Cash allowances for grandparent caregivers",
+        NeedCategory.LIVELIHOOD,
+        ["SH", "LS"],
+        "committee4",
+        NeedStatus.DECLINED,
+        "Beyond what the project can do; passed on to the Banner civil affairs bureau.",
+        "Grandparents raising grandchildren alone asked for help with the costs.",
+    ),
+]
+
+
+def load_states(project: Project) -> None:
+    """Needs proposed, confirmed and declined, and an open round: committee1 voted online,
+    committee2 took a paper sheet, the other members have still to vote. Safe to load again."""
+    villages = {v.code: v.id for v in project.villages}
+    users = {u.username: u for u in db.session.scalars(select(User))}
+    for title, category, codes, proposer, status, reason, description in MORE_NEEDS:
+        if db.session.scalar(
+            select(Need.id).where(Need.project_id == project.id, Need.title == title)
+        ):
+            continue
+        need = services.create_need(
+            project,
+            {"title": title, "category": category.value, "description": description,
+             "village_ids": [villages[c] for c in codes if c in villages]},
+            users.get(proposer),
+        )  # fmt: skip
+        if status != NeedStatus.PROPOSED:
+            services.set_status(need, status, reason)
+    _open_round(project, users)
+
+
+def _open_round(project: Project, users: dict[str, User]) -> None:
+    if db.session.scalar(
+        select(VoteRound.id).where(
+            VoteRound.project_id == project.id, VoteRound.title == OPEN_ROUND_TITLE
+        )
+    ):
+        return
+    on_ballot = list(
+        db.session.scalars(
+            select(Need)
+            .where(Need.project_id == project.id, Need.status == NeedStatus.SHORTLISTED)
+            .order_by(Need.id)
+        )
+    )
+    coordinator = users.get("coordinator")
+    if len(on_ballot) < 2 or coordinator is None:
+        return
+    now = utcnow()
+    vote = services.create_round(
+        project,
+        {
+            "title": OPEN_ROUND_TITLE,
+            "description": "The needs the first round left open. Committee members vote "
+            "online or take a paper sheet at the village office.",
+            "method": VoteMethod.BORDA.value,
+            "need_ids": [n.id for n in on_ballot],
+            "eligible_roles": ["committee"],
+            "paper_ballots": True,
+            "opens_at": now - timedelta(days=2),
+            "closes_at": now + timedelta(days=60),
+        },
+        coordinator,
+    )
+    members = {
+        m.user.username: m
+        for m in db.session.scalars(select(Membership).where(Membership.project_id == project.id))
+    }
+    if "committee1" in members:
+        services.cast_ballot(vote, members["committee1"], [n.id for n in reversed(on_ballot)])
+    if "committee2" in members:
+        services.issue_sheet(vote, members["committee2"], coordinator)
+    db.session.flush()

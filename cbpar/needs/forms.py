@@ -72,6 +72,15 @@ class RoundForm(FlaskForm):
         default=[Role.COMMITTEE.value],
     )
     paper_ballots = BooleanField(_l("Paper ballots are entered by a facilitator"))
+    guest_sheets = IntegerField(
+        _l("Paper sheets for guests"),
+        validators=[Optional(), NumberRange(min=0, max=1000)],
+        default=0,
+        description=_l(
+            "Villagers without an account who may vote on paper. They are counted apart from "
+            "the members. Leave 0 if only members vote."
+        ),
+    )
     opens_at = DateTimeLocalField(
         _l("Opens"), format=DATETIME_FORMATS, validators=[InputRequired()]
     )
@@ -84,4 +93,11 @@ class RoundForm(FlaskForm):
 class PaperSheetForm(FlaskForm):
     sheet_number = IntegerField(
         _l("Sheet number"), validators=[InputRequired(), NumberRange(min=1, max=1_000_000)]
+    )
+
+
+class GuestSheetsForm(FlaskForm):
+    number = IntegerField(
+        _l("Sheets handed to guests now"),
+        validators=[InputRequired(), NumberRange(min=1, max=1000)],
     )

@@ -34,7 +34,10 @@ def home_panel(project: Any, membership: Any) -> tuple[str, dict[str, Any]] | No
             "round": r,
             "may_vote": services.may_vote(r, membership),
             "voted": services.may_vote(r, membership)
-            and services.my_ballot(r, membership.user) is not None,
+            and (
+                services.my_ballot(r, membership.user) is not None
+                or services.took_sheet(r, membership.user_id)
+            ),
         }
         for r in rounds
     ]

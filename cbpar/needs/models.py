@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cbpar.db import Base, CreatedMixin, str_enum, utcnow
@@ -83,6 +83,9 @@ class VoteRound(CreatedMixin, Base):
     approval_limit: Mapped[int | None]  # approval: mark up to k (None: any number)
     eligible_roles: Mapped[list[str]] = mapped_column(JSON, default=list)
     paper_ballots: Mapped[bool] = mapped_column(default=False)
+    # Paper sheets the round allows for villagers without an account (counted apart from
+    # the eligible members); sheets handed to members count against the members.
+    guest_sheets: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     opens_at: Mapped[datetime]
     closes_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
@@ -157,3 +160,25 @@ class Ballot(Base):
     sheet_number: Mapped[int | None]
     receipt: Mapped[str] = mapped_column(String(16))
     choices: Mapped[list[int]] = mapped_column(JSON, default=list)  # need ids, best first
+
+
+class PaperSheetIssue(Base):
+    """One paper ballot sheet handed out at the meeting, from the printed sign-in list.
+
+    A member's row (`user_id`, unique in the round) means that member took a sheet and can no
+    longer vote online; a guest's row (`guest`, no user) is a sheet for a villager without an
+    account. Nothing ties a sheet issued to a sheet number or a ballot: the ballot stays secret.
+    Paper ballots entered can never outnumber the sheets issued.
+    """
+
+    __tablename__ = "paper_sheet_issue"
+    __table_args__ = (UniqueConstraint("round_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("vote_round.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    guest: Mapped[bool] = mapped_column(default=False)
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))

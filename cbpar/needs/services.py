@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import hmac
-import io
 import random
 import secrets
 from dataclasses import dataclass
@@ -16,9 +14,9 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
-from cbpar import audit, links
+from cbpar import audit, csvout, links
 from cbpar.db import db, utcnow
 from cbpar.needs import voting
 from cbpar.needs.models import (
@@ -26,15 +24,17 @@ from cbpar.needs.models import (
     Need,
     NeedCategory,
     NeedStatus,
+    PaperSheetIssue,
     VoteMethod,
     VoteOption,
     VoteRound,
     letter,
 )
 from cbpar.projects.models import Membership, Project, Village
-from cbpar.security import Cap, Role, membership_can
+from cbpar.security import Cap, Role, membership_can, role_can
 
 MIN_OPTIONS, MAX_OPTIONS = 2, 30
+MAX_GUEST_SHEETS = 1000
 # Statuses an observer (funders, partners) may see: what the community has settled on.
 PUBLIC_STATUSES = (NeedStatus.CONFIRMED, NeedStatus.BEING_ADDRESSED, NeedStatus.MET)
 EVIDENCE_TYPES = ("saved_analysis", "memo", "interview", "household", "village", "meeting")
@@ -211,6 +211,14 @@ class RoundError(ValueError):
     """A round that cannot be created or changed; the message says why."""
 
 
+class TookPaperSheet(BallotError):
+    """The member took a paper sheet at the meeting: their vote is on paper, not online."""
+
+
+class SheetError(ValueError):
+    """A paper sheet that cannot be handed out (or taken back); the message says why."""
+
+
 def state(vote: VoteRound, now: datetime | None = None) -> str:
     """ "scheduled", "open" or "closed" (closed by hand, or its closing time has passed)."""
     now = now or utcnow()
@@ -276,6 +284,17 @@ def create_round(project: Project, data: dict[str, Any], by: Any) -> VoteRound:
     paper = bool(data.get("paper_ballots"))
     if not roles and not paper:
         raise RoundError("choose who may vote: roles, paper ballots, or both")
+    raw_guests = data.get("guest_sheets") or 0
+    try:
+        guests = int(raw_guests) if not isinstance(raw_guests, bool | float) else -1
+    except (TypeError, ValueError):
+        guests = -1
+    if not 0 <= guests <= MAX_GUEST_SHEETS:
+        raise RoundError(f"guest sheets is a whole number from 0 to {MAX_GUEST_SHEETS}")
+    if guests and not paper:
+        raise RoundError("guests vote on paper: accept paper ballots to allow guest sheets")
+    if paper and not roles and not guests:
+        raise RoundError("a round with paper ballots only needs guest sheets or voting roles")
     if data["closes_at"] <= data["opens_at"]:
         raise RoundError("the round must close after it opens")
     meeting_id = data.get("meeting_id") or None
@@ -296,6 +315,7 @@ def create_round(project: Project, data: dict[str, Any], by: Any) -> VoteRound:
         approval_limit=int(limit) if limit else None,
         eligible_roles=roles,
         paper_ballots=paper,
+        guest_sheets=guests,
         opens_at=data["opens_at"],
         closes_at=data["closes_at"],
         meeting_id=int(meeting_id) if meeting_id else None,
@@ -319,19 +339,115 @@ def may_vote(vote: VoteRound, membership: Membership | None) -> bool:
     )
 
 
+def _eligible_roles(vote: VoteRound) -> list[Role]:
+    return [Role(r) for r in vote.eligible_roles or [] if role_can(Role(r), Cap.VOTE)]
+
+
 def eligible_count(vote: VoteRound) -> int:
-    if not vote.eligible_roles:
+    """Members who may vote in the round (online, or on a paper sheet issued to them)."""
+    roles = _eligible_roles(vote)
+    if not roles:
         return 0
     return (
         db.session.scalar(
             select(func.count())
             .select_from(Membership)
-            .where(
-                Membership.project_id == vote.project_id,
-                Membership.role.in_([Role(r) for r in vote.eligible_roles]),
-            )
+            .where(Membership.project_id == vote.project_id, Membership.role.in_(roles))
         )
         or 0
+    )
+
+
+def eligible_members(vote: VoteRound) -> list[Membership]:
+    """The round's electoral roll (the sign-in list), by name."""
+    from cbpar.auth.models import User
+
+    roles = _eligible_roles(vote)
+    if not roles:
+        return []
+    return list(
+        db.session.scalars(
+            select(Membership)
+            .join(User, User.id == Membership.user_id)
+            .where(Membership.project_id == vote.project_id, Membership.role.in_(roles))
+            .options(joinedload(Membership.user))
+            .order_by(func.lower(func.coalesce(func.nullif(User.display_name, ""), User.username)))
+        )
+    )
+
+
+def lock_round(vote: VoteRound) -> datetime | None:
+    """Serialise every change to a round's ballots and paper sheets until the transaction ends;
+    the round's `closed_at` as stored now (another request may have closed it meanwhile).
+
+    PostgreSQL: SELECT ... FOR UPDATE on the round's row, so two requests cannot both see
+    room under a cap and both add, nor add a ballot after the close counted. SQLite: a writing
+    transaction already holds the database's write lock from its first statement (BEGIN
+    IMMEDIATE), and FOR UPDATE is not rendered.
+    """
+    return db.session.execute(
+        select(VoteRound.closed_at).where(VoteRound.id == vote.id).with_for_update()
+    ).scalar_one()
+
+
+def _lock_open_round(vote: VoteRound) -> None:
+    if lock_round(vote) is not None:
+        raise RoundNotOpen()
+
+
+@dataclass
+class Turnout:
+    """Who has voted how, in numbers: never who chose what."""
+
+    online: int  # ballots cast online
+    paper: int  # paper ballots entered
+    member_sheets: int  # paper sheets handed to eligible members
+    guest_sheets: int  # paper sheets handed to guests (villagers without an account)
+    eligible: int  # members who may vote
+    guests_allowed: int  # guest sheets the round allows
+
+    @property
+    def sheets(self) -> int:
+        return self.member_sheets + self.guest_sheets
+
+    @property
+    def ballots(self) -> int:
+        return self.online + self.paper
+
+
+def turnout(vote: VoteRound) -> Turnout:
+    online, paper = db.session.execute(
+        select(
+            func.count(Ballot.voter_key),
+            func.count(Ballot.sheet_number),
+        ).where(Ballot.round_id == vote.id)
+    ).one()
+    sheets = dict(
+        db.session.execute(
+            select(PaperSheetIssue.guest, func.count(PaperSheetIssue.id))
+            .where(PaperSheetIssue.round_id == vote.id)
+            .group_by(PaperSheetIssue.guest)
+        ).all()
+    )
+    return Turnout(
+        online=online or 0,
+        paper=paper or 0,
+        member_sheets=sheets.get(False, 0),
+        guest_sheets=sheets.get(True, 0),
+        eligible=eligible_count(vote),
+        guests_allowed=vote.guest_sheets or 0,
+    )
+
+
+def took_sheet(vote: VoteRound, user_id: int) -> bool:
+    """Did this member take a paper sheet in this round (and so votes on paper)?"""
+    return (
+        db.session.scalar(
+            select(PaperSheetIssue.id).where(
+                PaperSheetIssue.round_id == vote.id, PaperSheetIssue.user_id == user_id
+            )
+        )
+        is not None
     )
 
 
@@ -390,12 +506,23 @@ def cast_ballot(vote: VoteRound, membership: Membership, choices: Any) -> str:
     if not may_vote(vote, membership):
         raise NotEligible()
     ranked = check_choices(vote, choices)
+    _lock_open_round(vote)
+    if took_sheet(vote, membership.user_id):
+        raise TookPaperSheet(
+            _(
+                "You took a paper ballot sheet for this vote, so your vote is on paper: "
+                "you cannot also vote online."
+            )
+        )
     key = voter_key(vote.id, membership.user_id)
     receipt = new_receipt()
     existing = db.session.scalar(
         select(Ballot).where(Ballot.round_id == vote.id, Ballot.voter_key == key)
     )
     if existing is None:
+        counts = turnout(vote)
+        if counts.online + counts.member_sheets >= counts.eligible:
+            raise BallotError(_("Every member who may vote has already voted."))
         try:
             with db.session.begin_nested():
                 db.session.add(
@@ -422,7 +549,8 @@ def paper_sheet_taken(vote: VoteRound, sheet_number: int) -> bool:
 
 
 def enter_paper_ballot(vote: VoteRound, sheet_number: int, choices: Any) -> str:
-    """A facilitator types in one paper ballot; a sheet number cannot be entered twice."""
+    """A facilitator types in one paper ballot; a sheet number cannot be entered twice, and
+    there are never more paper ballots than sheets handed out (see `issue_sheet`)."""
     if state(vote) != "open":
         raise RoundNotOpen()
     if not vote.paper_ballots:
@@ -430,8 +558,18 @@ def enter_paper_ballot(vote: VoteRound, sheet_number: int, choices: Any) -> str:
     if sheet_number < 1:
         raise BallotError("sheet numbers start at 1")
     ranked = check_choices(vote, choices)
+    _lock_open_round(vote)
     if paper_sheet_taken(vote, sheet_number):
         raise BallotError(f"sheet {sheet_number} was already entered")
+    counts = turnout(vote)
+    if counts.paper >= counts.sheets:
+        raise BallotError(
+            _(
+                "Every paper sheet handed out has been entered (%(n)d). Record on the sign-in "
+                "list who took a sheet before entering more.",
+                n=counts.sheets,
+            )
+        )
     receipt = f"P-{sheet_number}"
     try:
         with db.session.begin_nested():
@@ -446,22 +584,135 @@ def enter_paper_ballot(vote: VoteRound, sheet_number: int, choices: Any) -> str:
     return receipt
 
 
+def _sheets_open(vote: VoteRound) -> None:
+    if state(vote) != "open":
+        raise RoundNotOpen()
+    if not vote.paper_ballots:
+        raise SheetError(_("This vote takes no paper ballots."))
+
+
+def issue_sheet(vote: VoteRound, membership: Membership, by: Any) -> PaperSheetIssue:
+    """Record that an eligible member took a paper sheet: from now on they vote on paper only.
+
+    Refused when the member already voted online or already took a sheet.
+    """
+    _sheets_open(vote)
+    if membership.project_id != vote.project_id or not may_vote(vote, membership):
+        raise SheetError(_("This member may not vote in this round."))
+    _lock_open_round(vote)
+    if took_sheet(vote, membership.user_id):
+        raise SheetError(_("%(name)s already took a paper sheet.", name=membership.user.name))
+    if my_ballot(vote, membership.user) is not None:
+        raise SheetError(
+            _(
+                "%(name)s has already voted online and cannot take a paper sheet.",
+                name=membership.user.name,
+            )
+        )
+    issue = PaperSheetIssue(
+        round_id=vote.id,
+        user_id=membership.user_id,
+        guest=False,
+        issued_by_id=getattr(by, "id", None),
+    )
+    db.session.add(issue)
+    db.session.flush()
+    audit.record("paper_sheet_issued", issue, project=vote.project_id, actor=by)
+    return issue
+
+
+def return_sheet(vote: VoteRound, membership: Membership, by: Any) -> bool:
+    """Undo a sheet recorded by mistake (the member hands it back unused); False if none.
+
+    Refused when it would leave more paper ballots entered than sheets handed out.
+    """
+    _sheets_open(vote)
+    _lock_open_round(vote)
+    issue = db.session.scalar(
+        select(PaperSheetIssue).where(
+            PaperSheetIssue.round_id == vote.id, PaperSheetIssue.user_id == membership.user_id
+        )
+    )
+    if issue is None:
+        return False
+    counts = turnout(vote)
+    if counts.paper >= counts.sheets:
+        raise SheetError(
+            _("Every sheet handed out has been entered: this sheet can no longer be taken back.")
+        )
+    audit.record("paper_sheet_returned", issue, project=vote.project_id, actor=by)
+    db.session.delete(issue)
+    db.session.flush()
+    return True
+
+
+def issue_guest_sheets(vote: VoteRound, number: int, by: Any) -> int:
+    """Hand out `number` sheets to guests (villagers without an account), up to the round's
+    allowance; the number of guest sheets handed out so far."""
+    _sheets_open(vote)
+    if number < 1:
+        raise SheetError(_("Give the number of sheets handed out."))
+    _lock_open_round(vote)
+    counts = turnout(vote)
+    left = counts.guests_allowed - counts.guest_sheets
+    if number > left:
+        raise SheetError(
+            _(
+                "This vote allows %(allowed)d guest sheets and %(issued)d are handed out: "
+                "at most %(left)d more.",
+                allowed=counts.guests_allowed,
+                issued=counts.guest_sheets,
+                left=max(left, 0),
+            )
+        )
+    db.session.add_all(
+        PaperSheetIssue(round_id=vote.id, guest=True, issued_by_id=getattr(by, "id", None))
+        for _i in range(number)
+    )
+    db.session.flush()
+    audit.record(
+        "guest_sheets_issued", vote, project=vote.project_id, actor=by, details={"sheets": number}
+    )
+    return counts.guest_sheets + number
+
+
+def sign_in_list(vote: VoteRound) -> list[dict[str, Any]]:
+    """The eligible members, each with whether they took a sheet or voted online (for the
+    facilitator: participation only, never what anyone chose)."""
+    members = eligible_members(vote)
+    issued = set(
+        db.session.scalars(
+            select(PaperSheetIssue.user_id).where(
+                PaperSheetIssue.round_id == vote.id, PaperSheetIssue.user_id.is_not(None)
+            )
+        )
+    )
+    keys = {voter_key(vote.id, m.user_id): m.user_id for m in members}
+    online = set()
+    if keys:
+        online = {
+            keys[k]
+            for k in db.session.scalars(
+                select(Ballot.voter_key).where(
+                    Ballot.round_id == vote.id, Ballot.voter_key.in_(list(keys))
+                )
+            )
+        }
+    return [
+        {"membership": m, "sheet": m.user_id in issued, "online": m.user_id in online}
+        for m in members
+    ]
+
+
 def ballots_cast(vote: VoteRound) -> int:
     return db.session.scalar(select(func.count(Ballot.id)).where(Ballot.round_id == vote.id)) or 0
 
 
-def paper_count(vote: VoteRound) -> int:
-    return (
-        db.session.scalar(
-            select(func.count(Ballot.id)).where(
-                Ballot.round_id == vote.id, Ballot.sheet_number.is_not(None)
-            )
-        )
-        or 0
-    )
-
-
 def _choices(vote: VoteRound) -> list[list[int]]:
+    """Every ballot's contents: the only way to read them, and only once the round is closed
+    (no page, API or export shows a ballot, or a running count, of an open round)."""
+    if not is_closed(vote):
+        raise RoundError("the round is still open")
     return list(db.session.scalars(select(Ballot.choices).where(Ballot.round_id == vote.id)))
 
 
@@ -493,7 +744,7 @@ def result_of(vote: VoteRound) -> dict[str, Any] | None:
 
 def close_round(vote: VoteRound, by: Any = None) -> bool:
     """Close now (or settle a round whose time ran out) and store its count; False if done."""
-    if vote.closed_at is not None:
+    if vote.closed_at is not None or lock_round(vote) is not None:
         return False
     now = utcnow()
     vote.closed_at = min(now, vote.closes_at)
@@ -511,29 +762,38 @@ def close_round(vote: VoteRound, by: Any = None) -> bool:
 
 def receipts(vote: VoteRound) -> list[str]:
     """The receipt codes of every counted ballot, sorted: published after the close."""
+    if not is_closed(vote):
+        raise RoundError("the round is still open")
     return sorted(db.session.scalars(select(Ballot.receipt).where(Ballot.round_id == vote.id)))
 
 
 def anonymised_ballots(vote: VoteRound) -> list[list[int]]:
-    """The ballots' contents only, shuffled so their order says nothing about who voted when."""
+    """The ballots' contents only, shuffled so their order says nothing about who voted when.
+    Never while the round is open."""
+    if not is_closed(vote):
+        raise RoundError("the round is still open")
     ballots = _choices(vote)
     random.SystemRandom().shuffle(ballots)
     return ballots
 
 
 def ballots_csv(vote: VoteRound) -> str:
-    """One row per ballot: the letters in order of preference (for approval: the approved)."""
+    """One row per ballot: the letters in order of preference (for approval: the approved).
+
+    Only for a closed round: no export shows a ballot while the vote is open.
+    """
+    if not is_closed(vote):
+        raise RoundError("the round is still open")
     letters = {o.need_id: o.letter for o in vote.options}
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["# option", "need_id", "title"])
+    out = csvout.writer()
+    out.row(["# option", "need_id", "title"])
     for option in vote.options:
-        writer.writerow([option.letter, option.need_id, option.need.title])
-    writer.writerow([])
+        out.row([option.letter, option.need_id, option.need.title])
+    out.row([])
     size = len(vote.options)
-    writer.writerow(["ballot"] + [f"choice_{i + 1}" for i in range(size)])
+    out.row(["ballot"] + [f"choice_{i + 1}" for i in range(size)])
     for number, ballot in enumerate(anonymised_ballots(vote), 1):
-        writer.writerow([number] + [letters[i] for i in ballot] + [""] * (size - len(ballot)))
+        out.row([number] + [letters[i] for i in ballot] + [""] * (size - len(ballot)))
     return out.getvalue()
 
 
@@ -543,6 +803,8 @@ def ballots_preflib(vote: VoteRound, project: Project) -> tuple[str, str]:
     Approval ballots become one tied group ({a,b,c}): ".toi". Alternatives are numbered 1..n
     in ballot-letter order; identical orders are grouped with their count, as PrefLib does.
     """
+    if not is_closed(vote):
+        raise RoundError("the round is still open")
     numbers = {o.need_id: i + 1 for i, o in enumerate(vote.options)}
     approval = vote.method == VoteMethod.APPROVAL
     ballots = anonymised_ballots(vote)

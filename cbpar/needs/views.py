@@ -6,18 +6,26 @@ from typing import Any
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from cbpar import audit
+from cbpar import audit, csvout
 from cbpar.auth.forms import EmptyForm
 from cbpar.auth.models import User
 from cbpar.db import db, writes
 from cbpar.meetings import services as meetings
 from cbpar.meetings.models import Meeting
 from cbpar.needs import bp, services
-from cbpar.needs.forms import EvidenceForm, NeedForm, PaperSheetForm, RoundForm, StatusForm
+from cbpar.needs.forms import (
+    EvidenceForm,
+    GuestSheetsForm,
+    NeedForm,
+    PaperSheetForm,
+    RoundForm,
+    StatusForm,
+)
 from cbpar.needs.labels import (
     CATEGORY_LABELS,
     METHOD_HELP,
@@ -26,7 +34,7 @@ from cbpar.needs.labels import (
     STATUS_LABELS,
 )
 from cbpar.needs.models import Need, NeedCategory, NeedStatus, VoteMethod, VoteRound, letter
-from cbpar.projects.models import Project
+from cbpar.projects.models import Membership, Project
 from cbpar.security import Cap, membership_can, require
 from cbpar.web import invalid, no_store, page_number, paginate
 
@@ -277,6 +285,7 @@ def parse_ballot(vote: VoteRound, form: Any) -> tuple[list[int] | None, str | No
 def _vote_page(project: Project, vote: VoteRound, **extra: Any) -> dict[str, Any]:
     mine = None
     may_vote = services.may_vote(vote, g.membership)
+    took_sheet = may_vote and services.took_sheet(vote, current_user.id)
     if may_vote:
         ballot = services.my_ballot(vote, current_user)
         mine = ballot.choices if ballot is not None else None
@@ -291,6 +300,7 @@ def _vote_page(project: Project, vote: VoteRound, **extra: Any) -> dict[str, Any
         "vote": vote,
         "state": services.state(vote),
         "may_vote": may_vote,
+        "took_sheet": took_sheet,
         "mine": mine,
         "ranks": ranks,
         "sorted_options": sorted_options,
@@ -327,6 +337,8 @@ def cast(project: Project, round_id: int):
     if error is None:
         try:
             receipt = services.cast_ballot(item, g.membership, choices)
+        except services.RoundNotOpen:
+            error = _("This vote is not open.")
         except services.BallotError as exc:
             error = str(exc)
         else:
@@ -367,8 +379,7 @@ def results(project: Project, round_id: int):
         titles=_titles(item),
         letters=services.option_letters(item),
         meeting=db.session.get(Meeting, item.meeting_id) if item.meeting_id else None,
-        eligible=services.eligible_count(item),
-        paper=services.paper_count(item),
+        turnout=services.turnout(item),
     )
 
 
@@ -392,23 +403,24 @@ def ballots_download(project: Project, round_id: int, fmt: str):
         abort(409)
     name = f"{project.slug}-vote-{item.id}"
     if fmt == "csv":
-        body, mimetype = services.ballots_csv(item), "text/csv"
+        body = services.ballots_csv(item)
     elif fmt in ("soi", "toi"):
         kind, body = services.ballots_preflib(item, project)
         if kind != fmt:
             return redirect(
                 url_for("needs.ballots_download", slug=project.slug, round_id=item.id, fmt=kind)
             )
-        mimetype = "text/plain"
     else:
         abort(404)
     # Which round and format, never who downloaded what they voted.
     audit.record_export(
         project, f"ballots of vote round {item.id}", fmt, services.ballots_cast(item)
     )
+    if fmt == "csv":
+        return csvout.response(body, f"{name}.csv")
     return Response(
         body,
-        mimetype=mimetype,
+        mimetype="text/plain",
         headers={
             "Content-Disposition": f'attachment; filename="{name}.{fmt}"',
             "Cache-Control": "no-store",
@@ -462,7 +474,7 @@ def paper(project: Project, round_id: int):
         "form": form,
         "error": error,
         "state": services.state(item),
-        "paper_count": services.paper_count(item),
+        "turnout": services.turnout(item),
     }
     if form.is_submitted():
         return invalid("needs/paper.html", **context)
@@ -473,12 +485,105 @@ def paper(project: Project, round_id: int):
 @require(Cap.MANAGE_VOTES)
 def print_sheet(project: Project, round_id: int, sheet: str):
     item = _round(project, round_id)
-    if sheet not in ("ballot", "tally"):
+    if sheet not in ("ballot", "tally", "signin"):
         abort(404)
-    return render_template(
-        f"needs/print_{sheet}.html",
-        project=project,
-        vote=item,
-        rows=range(1, 41),
-        meeting=db.session.get(Meeting, item.meeting_id) if item.meeting_id else None,
+    members = services.eligible_members(item) if sheet == "signin" else []
+    return no_store(
+        render_template(
+            f"needs/print_{sheet}.html",
+            project=project,
+            vote=item,
+            rows=range(1, 41),
+            members=members,
+            meeting=db.session.get(Meeting, item.meeting_id) if item.meeting_id else None,
+        )
     )
+
+
+# --- the sign-in list: who took a paper sheet ------------------------------------------------
+
+
+def _sheets_page(project: Project, vote: VoteRound, status: int = 200, **extra: Any):
+    context = {
+        "project": project,
+        "vote": vote,
+        "state": services.state(vote),
+        "rows": services.sign_in_list(vote),
+        "turnout": services.turnout(vote),
+        "guest_form": extra.pop("guest_form", None) or GuestSheetsForm(formdata=None),
+        "error": None,
+        **extra,
+    }
+    return no_store(render_template("needs/sheets.html", **context), status)
+
+
+def _member(project: Project) -> Membership:
+    raw = request.form.get("membership_id", "")
+    member = db.session.get(Membership, int(raw)) if raw.isdigit() else None
+    if member is None or member.project_id != project.id:
+        abort(404)
+    return member
+
+
+@bp.route("/projects/<slug>/votes/<int:round_id>/sheets")
+@require(Cap.MANAGE_VOTES)
+def sheets(project: Project, round_id: int):
+    item = _round(project, round_id)
+    if not item.paper_ballots:
+        abort(404)
+    return _sheets_page(project, item)
+
+
+@bp.route("/projects/<slug>/votes/<int:round_id>/sheets/issue", methods=["POST"])
+@require(Cap.MANAGE_VOTES)
+def issue_sheet(project: Project, round_id: int):
+    item = _round(project, round_id)
+    _check_button()
+    member = _member(project)
+    try:
+        services.issue_sheet(item, member, current_user)
+    except services.RoundNotOpen:
+        return _sheets_page(project, item, 409, error=_("This vote is not open."))
+    except services.SheetError as exc:
+        return _sheets_page(project, item, 422, error=str(exc))
+    flash(_("%(name)s took a paper sheet.", name=member.user.name), "success")
+    return redirect(url_for("needs.sheets", slug=project.slug, round_id=item.id))
+
+
+@bp.route("/projects/<slug>/votes/<int:round_id>/sheets/return", methods=["POST"])
+@require(Cap.MANAGE_VOTES)
+def return_sheet(project: Project, round_id: int):
+    item = _round(project, round_id)
+    _check_button()
+    member = _member(project)
+    try:
+        returned = services.return_sheet(item, member, current_user)
+    except services.RoundNotOpen:
+        return _sheets_page(project, item, 409, error=_("This vote is not open."))
+    except services.SheetError as exc:
+        return _sheets_page(project, item, 422, error=str(exc))
+    if returned:
+        flash(_("The sheet of %(name)s is taken back.", name=member.user.name), "success")
+    return redirect(url_for("needs.sheets", slug=project.slug, round_id=item.id))
+
+
+@bp.route("/projects/<slug>/votes/<int:round_id>/sheets/guests", methods=["POST"])
+@require(Cap.MANAGE_VOTES)
+def guest_sheets(project: Project, round_id: int):
+    item = _round(project, round_id)
+    form = GuestSheetsForm()
+    if not form.validate_on_submit():
+        return _sheets_page(project, item, 422, guest_form=form)
+    try:
+        services.issue_guest_sheets(item, form.number.data, current_user)
+    except services.RoundNotOpen:
+        return _sheets_page(project, item, 409, error=_("This vote is not open."))
+    except services.SheetError as exc:
+        return _sheets_page(project, item, 422, guest_form=form, error=str(exc))
+    flash(
+        ngettext(
+            "%(num)d sheet handed to guests.", "%(num)d sheets handed to guests.", form.number.data
+        ),
+        "success",
+    )
+    return redirect(url_for("needs.sheets", slug=project.slug, round_id=item.id))

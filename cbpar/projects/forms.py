@@ -89,6 +89,16 @@ class VillageForm(FlaskForm):
         ],
         description=_l("Households in this village get codes like SH-017."),
     )
+    aliases = TextAreaField(
+        _l("Other names"),
+        validators=[Optional(), Length(max=2000)],
+        description=_l(
+            "One per line: how people and survey forms write this village, e.g. 凉水村 or "
+            "Liangshui. Imports match the code, the name, these names and the parts of the "
+            "name, ignoring case and spaces."
+        ),
+        render_kw={"rows": 3},
+    )
     center_lat = FloatField(_l("Centre latitude"), validators=[Optional(), NumberRange(-90, 90)])
     center_lon = FloatField(_l("Centre longitude"), validators=[Optional(), NumberRange(-180, 180)])
 
@@ -103,6 +113,13 @@ class VillageForm(FlaskForm):
         return {
             "name": self.name.data.strip(),
             "code": self.code.data.upper(),
+            "aliases": "\n".join(
+                dict.fromkeys(
+                    " ".join(line.split())
+                    for line in (self.aliases.data or "").splitlines()
+                    if line.strip()
+                )
+            ),
             "center_lat": self.center_lat.data,
             "center_lon": self.center_lon.data,
         }
@@ -118,10 +135,20 @@ class MemberForm(FlaskForm):
                 message=_l("2 to 64 Latin letters, digits, dots, hyphens or underscores."),
             ),
         ],
-        description=_l("An existing account is added as it is; a new one gets an invitation."),
+        description=_l(
+            "You get an invitation link to pass on. A new person chooses a password with it;"
+            " someone who has an account logs in with their own password to accept."
+        ),
     )
-    display_name = StringField(_l("Display name"), validators=[Optional(), Length(max=120)])
-    role = SelectField(_l("Role"), choices=role_choices, validators=[InputRequired()])
+    display_name = StringField(
+        _l("Display name"),
+        validators=[Optional(), Length(max=120)],
+        description=_l("Used if a new account is made."),
+    )
+    # The least privileged role unless the coordinator chooses another.
+    role = SelectField(
+        _l("Role"), choices=role_choices, default=Role.OBSERVER.value, validators=[InputRequired()]
+    )
 
 
 class RoleForm(FlaskForm):

@@ -50,6 +50,8 @@ class Village(CreatedMixin, Base):
     name: Mapped[str] = mapped_column(String(120))
     # Short prefix for household codes, e.g. "SH" gives SH-017.
     code: Mapped[str] = mapped_column(String(8))
+    # Other names people write for the village (one per line), matched by imports.
+    aliases: Mapped[str] = mapped_column(Text, default="", server_default="")
     center_lat: Mapped[float | None]
     center_lon: Mapped[float | None]
     # Optional GeoJSON Polygon geometry, drawn later.

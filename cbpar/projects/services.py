@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from cbpar import audit
 from cbpar.auth import services as auth_services
-from cbpar.auth.models import User
-from cbpar.db import db
+from cbpar.auth.models import Invitation, User
+from cbpar.db import db, utcnow
 from cbpar.editing import apply_changes
 from cbpar.projects.models import Membership, Project, Village
 from cbpar.security import Role
@@ -26,7 +27,7 @@ PROJECT_FIELDS = (
     "map_center_lon",
     "map_zoom",
 )
-VILLAGE_FIELDS = ("name", "code", "center_lat", "center_lon")
+VILLAGE_FIELDS = ("name", "code", "aliases", "center_lat", "center_lon")
 
 
 # Features add what is new for them to the project home page: a function of (project,
@@ -41,8 +42,15 @@ def register_home_panel(panel: HomePanel) -> HomePanel:
     return panel
 
 
-def home_panels(project: Project, membership: Membership) -> list[tuple[str, dict[str, Any]]]:
-    return [shown for panel in HOME_PANELS if (shown := panel(project, membership))]
+def home_panels(project: Project, membership: Membership) -> list[tuple[str, SimpleNamespace]]:
+    """The panels to show, each as (template, `panel`). `panel` is a namespace, not the dict: in
+    a template `panel.items` must be the panel's own "items", never the dict's `items` method."""
+    return [
+        (template, SimpleNamespace(**context))
+        for panel in HOME_PANELS
+        if (shown := panel(project, membership))
+        for template, context in [shown]
+    ]
 
 
 class LastCoordinatorError(ValueError):
@@ -163,23 +171,18 @@ def get_membership(project: Project, membership_id: int) -> Membership | None:
     )
 
 
-def add_member(
-    project: Project, username: str, display_name: str, role: Role, by: User
-) -> tuple[Membership, str | None]:
-    """Add an existing account, or create one; a new account gets a one-time invitation link."""
-    user = auth_services.find_user(username)
-    token = None
-    if user is None:
-        user = User(username=username.strip(), display_name=display_name.strip())
-        db.session.add(user)
-        db.session.flush()
-        token = auth_services.create_invitation(user, by)
-        audit.record("user_invited", user, project=project)
+def add_member(project: Project, user: User, role: Role, by: User | None) -> Membership:
+    """Make an existing account a member at once: for the server's command line only.
+
+    On the web, members join by accepting an invitation (invite_member).
+    """
     membership = Membership(project=project, user=user, role=role)
     db.session.add(membership)
     db.session.flush()
-    audit.record("member_added", membership, project=project, details={"role": role.value})
-    return membership, token
+    audit.record(
+        "member_added", membership, project=project, actor=by, details={"role": role.value}
+    )
+    return membership
 
 
 def is_member(project: Project, username: str) -> bool:
@@ -223,10 +226,129 @@ def remove_member(membership: Membership) -> None:
     db.session.delete(membership)
 
 
-def reinvite(membership: Membership, by: User) -> str:
-    token = auth_services.create_invitation(membership.user, by)
-    audit.record("user_invited", membership.user, project=membership.project)
-    return token
+# --- invitations -----------------------------------------------------------------------------
+#
+# Adding a member always answers with an invitation link, whether or not an account by that
+# name exists, and the pending invitation looks the same either way: a coordinator cannot
+# learn which usernames exist, nor change anyone's password. The membership is made when the
+# invitee accepts (a new person by choosing a password, an existing account by logging in).
+
+
+def pending_invitations(project: Project) -> list[Invitation]:
+    return list(
+        db.session.scalars(
+            select(Invitation)
+            .where(
+                Invitation.project_id == project.id,
+                Invitation.used_at.is_(None),
+                Invitation.expires_at > utcnow(),
+            )
+            .order_by(func.lower(Invitation.username), Invitation.id)
+        )
+    )
+
+
+def get_invitation(project: Project, invitation_id: int) -> Invitation | None:
+    """A pending invitation of this project."""
+    return db.session.scalar(
+        select(Invitation).where(
+            Invitation.id == invitation_id,
+            Invitation.project_id == project.id,
+            Invitation.used_at.is_(None),
+        )
+    )
+
+
+def invite_member(
+    project: Project, username: str, display_name: str, role: Role, by: User
+) -> tuple[Invitation, str]:
+    """An invitation to join with this role, and its secret token to pass on.
+
+    It replaces any pending invitation of this project for the same username. The display
+    name is used only if a new account is made.
+    """
+    account = auth_services.find_user(username)
+    same = func.lower(Invitation.username) == username.strip().lower()
+    if account is not None:
+        same = or_(same, Invitation.user_id == account.id)
+    for old in db.session.scalars(
+        select(Invitation).where(
+            Invitation.project_id == project.id, Invitation.used_at.is_(None), same
+        )
+    ):
+        auth_services.close_invitation(old)
+    invitation, token = auth_services.new_invitation(
+        username, display_name, project.id, role, by, account=account
+    )
+    # Nothing here says whether the account exists (the audit is part of project archives).
+    audit.record(
+        "invitation_created", invitation, project=project, actor=by, details={"role": role.value}
+    )
+    return invitation, token
+
+
+def reissue_invitation(invitation: Invitation, by: User) -> tuple[Invitation, str]:
+    """A new link for the same person and role; the old link stops working."""
+    auth_services.close_invitation(invitation)
+    new, token = auth_services.new_invitation(
+        invitation.username,
+        invitation.display_name,
+        invitation.project_id,
+        invitation.role,
+        by,
+        account=invitation.user,
+    )
+    audit.record(
+        "invitation_created",
+        new,
+        project=invitation.project_id,
+        actor=by,
+        details={"role": new.role.value, "replaces": invitation.id},
+    )
+    return new, token
+
+
+def cancel_invitation(invitation: Invitation, by: User) -> None:
+    auth_services.close_invitation(invitation)
+    audit.record("invitation_cancelled", invitation, project=invitation.project_id, actor=by)
+
+
+def reinvite(membership: Membership, by: User) -> tuple[Invitation, str]:
+    """A new link for a member who has never set a password (added before invitations
+    carried a project); it sets their first password and keeps their role."""
+    user = membership.user
+    return invite_member(membership.project, user.username, user.display_name, membership.role, by)
+
+
+def accept_invitation(invitation: Invitation, account: User) -> Membership:
+    """`account` joins the project (it has logged in, or was just made by the invitation).
+
+    An account that is a member already keeps its role. The invitation is used up.
+    """
+    invited = auth_services.invitee(invitation)
+    if not account.active or invited is None or invited.id != account.id:
+        raise auth_services.InvitationRefused
+    auth_services.close_invitation(invitation)
+    membership = db.session.scalar(
+        select(Membership).where(
+            Membership.project_id == invitation.project_id, Membership.user_id == account.id
+        )
+    )
+    if membership is None:
+        membership = Membership(
+            project_id=invitation.project_id, user=account, role=invitation.role
+        )
+        db.session.add(membership)
+        db.session.flush()
+        audit.record(
+            "member_added",
+            membership,
+            project=invitation.project_id,
+            actor=account,
+            details={"role": invitation.role.value},
+        )
+    audit.record("invitation_accepted", invitation, project=invitation.project_id, actor=account)
+    return membership
 
 
 # --- site administration -----------------------------------------------------------------------

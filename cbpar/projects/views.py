@@ -129,12 +129,19 @@ def _members_page(project: Project, status: int = 200, **extra):
     context = {
         "project": project,
         "page": page,
+        "invitations": services.pending_invitations(project),
         "form": extra.pop("form", None) or MemberForm(formdata=None),
         "role_form": RoleForm(formdata=None),
         "button_form": EmptyForm(),
         **extra,
     }
     return no_store(render_template("projects/members.html", **context), status)
+
+
+def _with_link(project: Project, invitation, token: str):
+    """The members page with the one-time link, the same for a new or an existing account."""
+    invite_url = url_for("auth.accept_invitation", token=token, _external=True)
+    return _members_page(project, invited=invitation, invite_url=invite_url)
 
 
 @bp.route("/projects/<slug>/members")
@@ -153,17 +160,35 @@ def add_member(project: Project):
         valid = False
     if not valid:
         return _members_page(project, 422, form=form)
-    membership, token = services.add_member(
+    invitation, token = services.invite_member(
         project,
         form.username.data,
         form.display_name.data or "",
         Role(form.role.data),
         current_user,
     )
-    invite_url = url_for("auth.accept_invitation", token=token, _external=True) if token else None
-    if invite_url is None:
-        flash(_("%(name)s is now a member.", name=membership.user.name), "success")
-    return _members_page(project, invited=membership.user, invite_url=invite_url)
+    return _with_link(project, invitation, token)
+
+
+@bp.route("/projects/<slug>/invitations/<int:invitation_id>/reissue", methods=["POST"])
+@require(Cap.MANAGE_PROJECT)
+def reissue_invitation(project: Project, invitation_id: int):
+    invitation = services.get_invitation(project, invitation_id) or abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    new, token = services.reissue_invitation(invitation, current_user)
+    return _with_link(project, new, token)
+
+
+@bp.route("/projects/<slug>/invitations/<int:invitation_id>/cancel", methods=["POST"])
+@require(Cap.MANAGE_PROJECT)
+def cancel_invitation(project: Project, invitation_id: int):
+    invitation = services.get_invitation(project, invitation_id) or abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.cancel_invitation(invitation, current_user)
+    flash(_("Invitation cancelled: its link no longer works."), "success")
+    return redirect(url_for("projects.members", slug=project.slug))
 
 
 @bp.route("/projects/<slug>/members/<int:membership_id>/role", methods=["POST"])
@@ -200,12 +225,14 @@ def remove_member(project: Project, membership_id: int):
 @bp.route("/projects/<slug>/members/<int:membership_id>/invite", methods=["POST"])
 @require(Cap.MANAGE_PROJECT)
 def reinvite(project: Project, membership_id: int):
+    """A link for a member who has never set a password (added before invitations changed)."""
     membership = services.get_membership(project, membership_id) or abort(404)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    token = services.reinvite(membership, current_user)
-    invite_url = url_for("auth.accept_invitation", token=token, _external=True)
-    return _members_page(project, invited=membership.user, invite_url=invite_url)
+    if membership.user.password_hash:
+        abort(409)  # they log in with their own password; nobody else may set one
+    invitation, token = services.reinvite(membership, current_user)
+    return _with_link(project, invitation, token)
 
 
 # --- site administration -----------------------------------------------------------------------

@@ -4,6 +4,9 @@ SQLite: the online backup API (`sqlite3.Connection.backup`) copies a consistent 
 in one step under one read snapshot while other connections keep writing (WAL readers do
 not block writers). PostgreSQL: `pg_dump` in custom format, when the
 program is installed (restore with `pg_restore`).
+
+Attachment files are in the dump when CBPAR_ATTACHMENT_STORAGE=database (table
+attachment_blob); with folder storage the output says which folder to copy as well.
 """
 
 from __future__ import annotations
@@ -29,10 +32,28 @@ def _sqlite_path(engine: Engine) -> Path:
 
 def backup(engine: Engine, output: Path) -> str:
     if engine.dialect.name == "sqlite":
-        return _backup_sqlite(engine, output)
-    if engine.dialect.name == "postgresql":
-        return _backup_postgres(engine, output)
-    raise BackupError(f"No backup method for {engine.dialect.name}.")
+        message = _backup_sqlite(engine, output)
+    elif engine.dialect.name == "postgresql":
+        message = _backup_postgres(engine, output)
+    else:
+        raise BackupError(f"No backup method for {engine.dialect.name}.")
+    return f"{message}\n{attachments_note()}"
+
+
+def attachments_note() -> str:
+    """Whether the backup holds the attachment files, or where they are to be copied from."""
+    from flask import has_app_context
+
+    if not has_app_context():
+        return ""
+    from cbpar.attachments import storage
+
+    if storage.kind() == "database":
+        return "Attachments are stored in the database: this backup holds them."
+    return (
+        f"Attachments are stored in the folder {storage.current().where()}: "
+        "this backup does not hold them; copy that folder too (e.g. rsync -a)."
+    )
 
 
 def _backup_sqlite(engine: Engine, output: Path) -> str:

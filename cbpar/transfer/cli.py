@@ -57,10 +57,19 @@ def _import_records(
     except (reading.ReadError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
     mapping = importing.mapping_for(project, kind, table, given)
-    click.echo(f"{len(table.rows):,} rows; columns used:")
-    for name, column in mapping.items():
-        if column:
-            click.echo(f"  {name:<22} <- {column}")
+    described = columns.describe_columns(kind, mapping, table.columns, table.rows)
+    click.echo(f"{len(table.rows):,} rows; every column of the file:")
+    for column in described:
+        target = ", ".join(column["fields"]) if column["fields"] else "NOT IMPORTED"
+        samples = " | ".join(column["samples"]) or "(empty)"
+        click.echo(f"  {column['column']!r:<32} -> {target:<22} e.g. {samples}")
+    unmapped = [c["column"] for c in described if not c["fields"]]
+    if unmapped:
+        click.echo(
+            f"{len(unmapped)} column(s) not imported: {', '.join(unmapped)} "
+            "(use --map field=column to import one)",
+            err=True,
+        )
     problems = importing.check_mapping(kind, mapping, table)
     if problems:
         raise click.ClickException(" ".join(problems) + " (use --map field=column)")
@@ -121,17 +130,43 @@ for _kind in KINDS:
 @import_group.command("project")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--slug", default=None, help="A new slug for the imported project.")
+@click.option(
+    "--with-members",
+    is_flag=True,
+    help="Also import memberships: the listed local accounts get the listed roles.",
+)
+@click.option("--dry-run", is_flag=True, help="Check the archive and show the plan; write nothing.")
 @with_appcontext
-def import_project(file: str, slug: str | None) -> None:
-    """Import a project archive (made by `cbpar export project`)."""
-    from cbpar.transfer import archive
+def import_project(file: str, slug: str | None, with_members: bool, dry_run: bool) -> None:
+    """Import a project archive (made by `cbpar export project`).
+
+    The whole archive is checked first; the plan (accounts matched by user name, memberships
+    and their roles, what is left out) is shown before anything is written.
+    """
+    from cbpar.transfer import archive, archive_import
 
     try:
-        project = archive.import_project(Path(file), slug=slug)
-        db.session.commit()
+        importer = archive_import.prepare(Path(file), slug=slug, with_members=with_members)
     except archive.ArchiveError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc
+    for line in importer.plan.lines():
+        click.echo(line)
+    if dry_run:
+        db.session.rollback()
+        click.echo("Dry run: nothing was written.")
+        return
+    try:
+        project = importer.apply()
+        db.session.commit()
+    except archive.ArchiveError as exc:
+        db.session.rollback()
+        importer.discard_files()
+        raise click.ClickException(str(exc)) from exc
+    except Exception:
+        db.session.rollback()
+        importer.discard_files()
+        raise
     click.echo(f"Imported project {project.slug}.")
 
 
@@ -149,9 +184,13 @@ def export_project(slug: str, output: str) -> None:
     from cbpar.transfer import archive
 
     project = _project(slug)
-    counts = archive.export_project(project, Path(output))
+    manifest = archive.export_project(project, Path(output))
     db.session.commit()  # the audit event
+    counts = manifest["tables"]
     click.echo(f"Wrote {output}: {sum(counts.values()):,} records in {len(counts)} tables.")
+    note = archive.withheld_note(manifest)
+    if note:
+        click.echo(note)
 
 
 @click.command("backup")

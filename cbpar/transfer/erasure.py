@@ -4,7 +4,8 @@ The household row, its attachments, the comments on it and every link to or from
 deleted; interviews of that family lose their content (the interview module's own erasure:
 notes, interviewee role, language, files, links) and their tie to the household. The audit
 event names counts, never the erased values. On SQLite the transaction runs with
-`secure_delete` so freed space is overwritten with zeros and the next backup holds no trace.
+`secure_delete` so freed space is overwritten with zeros, and once it commits the write-ahead
+log is checkpointed and truncated (db.scrub_after_commit): the values survive in no file.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlalchemy import delete, select
 
 from cbpar import audit, links
 from cbpar.comments.models import Comment
-from cbpar.db import db, utcnow
+from cbpar.db import db, scrub_after_commit, utcnow
 from cbpar.interviews.models import Interview
 from cbpar.links import RecordLink
 from cbpar.mapping.models import Household
@@ -25,8 +26,7 @@ def erase_household(household: Household, by: Any) -> dict[str, int]:
     from cbpar.attachments import services as attachments
     from cbpar.interviews import services as interviews
 
-    if db.engine.dialect.name == "sqlite":
-        db.session.connection().exec_driver_sql("PRAGMA secure_delete=ON")
+    scrub_after_commit(db.session)
     project_id, household_id = household.project_id, household.id
     link_count = len(
         db.session.scalars(

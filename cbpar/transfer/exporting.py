@@ -1,7 +1,8 @@
 """Exports in open formats, filtered by role exactly like the pages, every one audited.
 
-Households: full details for SEE_HOUSEHOLD_DETAILS; code, village and point for
-SEE_HOUSEHOLD_POINTS; per-village totals for everyone else. Tables added by later features
+Households: full details for SEE_HOUSEHOLD_DETAILS; village and a point rounded to 4
+decimals (no code, no id) for SEE_HOUSEHOLD_POINTS; per-village totals, small numbers
+suppressed, for everyone else (cbpar/privacy.py). Tables added by later features
 (initiatives, funding, milestones, ballots ...) are exported generically as CSV when they
 exist, minus columns that could identify a voter or hold a secret.
 """
@@ -15,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from cbpar import privacy
 from cbpar.db import Base, db
 from cbpar.mapping import services as mapping
 from cbpar.projects.models import Project
@@ -52,19 +54,18 @@ def households_csv(project: Project, membership: Any) -> tuple[str, int]:
     level = households_level(membership)
     if level == "details":
         return mapping.households_csv(project)
+    audience = privacy.audience_of(membership)
     if level == "points":
-        body, count, _cut = mapping.households_geojson(project, details=False)
+        body, count, _cut = mapping.households_geojson(project, audience=audience)
         features = json.loads(body)["features"]
         rows = [
-            (
-                f["properties"]["code"],
-                f["properties"]["village"],
-                *f["geometry"]["coordinates"][::-1],
+            privacy.point_row(
+                f["properties"]["village"], *f["geometry"]["coordinates"][::-1], audience
             )
             for f in features
         ]
-        return mapping.to_csv(("code", "village", "lat", "lon"), rows), count
-    totals = mapping.village_totals(project)
+        return mapping.to_csv(("village", "lat", "lon"), rows), count
+    totals = mapping.village_totals(project, audience)
     header = (
         "village",
         "households",
@@ -79,11 +80,12 @@ def households_csv(project: Project, membership: Any) -> tuple[str, int]:
 
 def households_geojson(project: Project, membership: Any) -> tuple[bytes, int]:
     level = households_level(membership)
+    audience = privacy.audience_of(membership)
     if level == "totals":
-        features = mapping.village_features(project)
+        features = mapping.village_features(project, audience)
         body = {"type": "FeatureCollection", "features": features}
         return json.dumps(body, ensure_ascii=False).encode(), len(features)
-    body, count, _cut = mapping.households_geojson(project, details=level == "details")
+    body, count, _cut = mapping.households_geojson(project, audience=audience, full=True)
     return body, count
 
 

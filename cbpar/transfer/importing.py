@@ -14,6 +14,7 @@ web response can send each event as it happens (a callback cannot yield).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -54,11 +55,15 @@ HOUSEHOLD_VALUES = (
     "consent_given_by",
     "notes",
     "source_id",
+    "field_ref",
 )
 FACILITY_VALUES = ("kind", "status", "village_id", "lat", "lon", "capacity", "opened_on", "notes")
 STEP = 1000  # rows between two progress events, and rows per executemany when writing
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _CODE = re.compile(r"^\s*([A-Za-z0-9]+)-0*(\d+)\s*$")
+_BRACKETS = re.compile(r"[(（]([^)）]*)[)）]")
+_VILLAGE_WORD = re.compile(r"\s+village$")
+AMBIGUOUS = object()  # a village name that fits more than one village
 
 
 Progress = Callable[[str, int, int], None]
@@ -111,9 +116,17 @@ class Plan:
 # --- value parsing ---------------------------------------------------------------------------
 
 
-def _choices(enum: type, labels: dict[Any, Any]) -> dict[str, Any]:
+class Choices(dict):
+    """Accepted spellings of an enum (lower case) -> member, and the list to show when a value
+    is not one of them: each value with its label in the current language."""
+
+    accepted: str = ""
+
+
+def _choices(enum: type, labels: dict[Any, Any]) -> Choices:
     """Accepted spellings of an enum: its values, and its labels in English and Chinese."""
-    lookup: dict[str, Any] = {}
+    lookup = Choices()
+    lookup.accepted = ", ".join(f"{member.value} ({labels[member]})" for member in enum)
     for member in enum:
         lookup[member.value] = member
         lookup[member.value.replace("_", " ")] = member
@@ -184,9 +197,10 @@ class _Row:
         return lat, lon
 
     def count(self, name: str, label: str, maximum: int = MAX_COUNT) -> int | None:
+        """A whole number, or None when the cell is blank (unknown, never 0)."""
         text = self.text(name)
         if not text:
-            return 0 if maximum == MAX_COUNT else None
+            return None
         value = _number(text)
         if value is None or not value.is_integer() or not 0 <= value <= maximum:
             self.reasons.append(
@@ -201,7 +215,14 @@ class _Row:
             return default
         value = lookup.get(text.lower()) or lookup.get(text.lower().replace("-", "_"))
         if value is None:
-            self.reasons.append(_("%(field)s: unknown value %(value)s.", field=label, value=text))
+            self.reasons.append(
+                _(
+                    "%(field)s: unknown value %(value)s. Accepted values: %(accepted)s.",
+                    field=label,
+                    value=text,
+                    accepted=getattr(lookup, "accepted", ""),
+                )
+            )
         return value
 
     def day(self, name: str, label: str, past: bool = True) -> date | None:
@@ -228,12 +249,75 @@ def _row_values(table: Table, mapping: dict[str, str]) -> Callable[[list[str]], 
     return values
 
 
-def _village_lookup(project: Project) -> dict[str, Village]:
-    lookup = {}
-    for village in db.session.scalars(select(Village).where(Village.project_id == project.id)):
-        lookup[village.name.strip().lower()] = village
-        lookup[village.code.strip().lower()] = village
-    return lookup
+def village_key(text: str) -> str:
+    """A village name as compared: full-width folded, case and surrounding spaces ignored."""
+    return " ".join(unicodedata.normalize("NFKC", text or "").casefold().split())
+
+
+def village_names(village: Village) -> tuple[list[str], list[str]]:
+    """The names a village is known by: given (code, full name, aliases) and derived from the
+    full name's parts ("Liangshui Village (凉水村)" -> "Liangshui Village", "凉水村",
+    "Liangshui")."""
+    aliases = [a for a in (village.aliases or "").splitlines() if a.strip()]
+    given = [village.code, village.name, *aliases]
+    derived: list[str] = []
+    for name in (village.name, *aliases):
+        key = village_key(name)
+        parts = [_BRACKETS.sub(" ", key).strip(), *_BRACKETS.findall(key)]
+        for part in parts:
+            part = part.strip()
+            derived.append(part)
+            derived.append(_VILLAGE_WORD.sub("", part))
+    return [village_key(n) for n in given], [village_key(n) for n in derived if n.strip()]
+
+
+class VillageLookup:
+    """Find a village by code, full name or alias, else by a part of its name; a name that
+    fits two villages is AMBIGUOUS rather than a guess."""
+
+    def __init__(self, villages: list[Village]):
+        self.given: dict[str, Any] = {}
+        self.derived: dict[str, Any] = {}
+        for village in villages:
+            given, derived = village_names(village)
+            for table, keys in ((self.given, given), (self.derived, derived)):
+                for key in keys:
+                    if key and table.get(key, village) is not village:
+                        table[key] = AMBIGUOUS
+                    elif key:
+                        table[key] = village
+
+    def get(self, text: str) -> Any:
+        key = village_key(text)
+        if not key:
+            return None
+        found = self.given.get(key)
+        return found if found is not None else self.derived.get(key)
+
+
+def _village_lookup(project: Project) -> VillageLookup:
+    return VillageLookup(
+        list(db.session.scalars(select(Village).where(Village.project_id == project.id)))
+    )
+
+
+def _find_village(villages: VillageLookup, row: _Row) -> Village | None:
+    village = villages.get(row.text("village"))
+    if village is AMBIGUOUS:
+        row.reasons.append(
+            _("The village %(name)s fits more than one village.", name=row.text("village"))
+        )
+        return None
+    if village is None:
+        row.reasons.append(_("Unknown village: %(name)s.", name=row.text("village") or "-"))
+    return village
+
+
+def source_key(text: str | None) -> str:
+    """A submission id as compared: KoBo's `_uuid` and ODK/KoBo `meta/instanceID`
+    ("uuid:...") of the same submission are the same key."""
+    text = (text or "").strip().lower()
+    return text[5:] if text.startswith("uuid:") else text
 
 
 def check_mapping(kind: str, mapping: dict[str, str], table: Table) -> list[str]:
@@ -274,19 +358,21 @@ def plan_steps(
 # --- households ------------------------------------------------------------------------------
 
 
-def _existing_households(project: Project) -> tuple[dict, dict, dict[int, int]]:
+def _existing_households(project: Project) -> tuple[dict, dict, dict, dict[int, int]]:
     names = ["id", "code", "village_id", "number", "version", *HOUSEHOLD_VALUES]
     rows = db.session.execute(
         select(*[getattr(Household, n) for n in names]).where(Household.project_id == project.id)
     )
-    by_code, by_source, top = {}, {}, {}
+    by_code, by_source, by_ref, top = {}, {}, {}, {}
     for row in rows:
         record = dict(zip(names, row, strict=True))
         by_code[record["code"].lower()] = record
         if record["source_id"]:
-            by_source[record["source_id"]] = record
+            by_source[source_key(record["source_id"])] = record
+        if record["field_ref"]:
+            by_ref[(record["village_id"], record["field_ref"].lower())] = record
         top[record["village_id"]] = max(top.get(record["village_id"], 0), record["number"])
-    return by_code, by_source, top
+    return by_code, by_source, by_ref, top
 
 
 def _plan_households(
@@ -294,7 +380,7 @@ def _plan_households(
 ) -> Generator[Event, None, Plan]:
     result = Plan("households", total=len(table.rows))
     villages = _village_lookup(project)
-    by_code, by_source, top = _existing_households(project)
+    by_code, by_source, by_ref, top = _existing_households(project)
     migrant = _choices(MigrantParents, MIGRANT_LABELS)
     caregiver = _choices(Caregiver, CAREGIVER_LABELS)
     labels = {k: str(v) for k, v in cols.HOUSEHOLD_IMPORT_FIELDS.items()}
@@ -302,14 +388,13 @@ def _plan_households(
     values_of = _row_values(table, mapping)
     seen_codes: set[str] = set()
     seen_sources: set[str] = set()
+    seen_refs: set[tuple[int, str]] = set()
     taken_numbers: dict[int, set[int]] = {}
     for done, (line, cells) in enumerate(table.rows, start=1):
         if done % STEP == 0:
             yield ("checking", done, result.total)
         row = _Row(values_of(cells), today)
-        village = villages.get(row.text("village").lower())
-        if village is None:
-            row.reasons.append(_("Unknown village: %(name)s.", name=row.text("village") or "-"))
+        village = _find_village(villages, row)
         lat, lon = row.coordinates()
         data: dict[str, Any] = {"lat": lat, "lon": lon}
         for name in COUNTS:
@@ -325,31 +410,37 @@ def _plan_households(
         data["consent_given_by"] = row.text("consent_given_by")[:120]
         data["notes"] = row.text("notes")
         data["source_id"] = row.text("source_id")[:120] or None
-        if None not in (data[c] for c in COUNTS):
-            children = data["children_under_6"] + data["children_6_17"]
-            if data["left_behind_children"] > children:
-                row.reasons.append(
-                    _(
-                        "Left-behind children cannot be more than the children under 18 (%(n)d).",
-                        n=children,
-                    )
-                )
-            if data["members"] < max(children, 1):
-                row.reasons.append(
-                    _("A household has at least one member, and at least as many as its children.")
-                )
+        data["field_ref"] = row.text("field_ref")[:64] or None
+        _check_counts(row, data)
         if data["consent_given_by"] and not data["consent_on"]:
             row.reasons.append(_("Give the date consent was given."))
 
         code = row.text("code")
+        source = source_key(data["source_id"])
+        ref = (village.id, data["field_ref"].lower()) if village and data["field_ref"] else None
         existing = by_code.get(code.lower()) if code else None
-        if existing is None and data["source_id"]:
-            existing = by_source.get(data["source_id"])
+        if existing is None and source:
+            existing = by_source.get(source)
+        if existing is None and ref is not None:
+            existing = by_ref.get(ref)
         key_code = (existing["code"] if existing else code).lower()
         if key_code and key_code in seen_codes:
             row.reasons.append(_("The household %(code)s is in the file twice.", code=code))
-        if data["source_id"] and data["source_id"] in seen_sources:
+        if source and source in seen_sources:
             row.reasons.append(_("The submission id is in the file twice."))
+        if ref is not None and ref in seen_refs:
+            row.reasons.append(
+                _("The field number %(ref)s is in the file twice.", ref=data["field_ref"])
+            )
+        owner = by_ref.get(ref) if ref is not None else None
+        if owner is not None and existing is not None and owner["id"] != existing["id"]:
+            row.reasons.append(
+                _(
+                    "The field number %(ref)s already belongs to household %(code)s.",
+                    ref=data["field_ref"],
+                    code=owner["code"],
+                )
+            )
         number = None
         if existing is not None and village is not None and existing["village_id"] != village.id:
             row.reasons.append(
@@ -360,9 +451,12 @@ def _plan_households(
             if not match or match.group(1).lower() != village.code.lower():
                 row.reasons.append(
                     _(
-                        "The code %(code)s does not belong to village %(village)s.",
+                        "The code %(code)s does not belong to village %(village)s. If it is "
+                        'the field team\'s own number, choose its column for "%(field)s" '
+                        "instead: our code is then made for it.",
                         code=code,
                         village=village.name,
+                        field=labels["field_ref"],
                     )
                 )
             else:
@@ -375,8 +469,10 @@ def _plan_households(
         assert village is not None
         if key_code:
             seen_codes.add(key_code)
-        if data["source_id"]:
-            seen_sources.add(data["source_id"])
+        if source:
+            seen_sources.add(source)
+        if ref is not None:
+            seen_refs.add(ref)
         if existing is not None:
             given = {k: v for k, v in data.items() if _given(k, mapping, row)}
             diff = {k: v for k, v in given.items() if existing[k] != v}
@@ -405,6 +501,20 @@ def _plan_households(
             }
         )
     return result
+
+
+def _check_counts(row: _Row, data: dict[str, Any]) -> None:
+    """Counts that are known must agree; an unknown (blank) count is checked against nothing."""
+    members, under_6, older, left_behind = (data[c] for c in COUNTS)
+    children = None if under_6 is None or older is None else under_6 + older
+    if left_behind is not None and children is not None and left_behind > children:
+        row.reasons.append(
+            _("Left-behind children cannot be more than the children under 18 (%(n)d).", n=children)
+        )
+    if members is not None and members < max(children or 0, 1):
+        row.reasons.append(
+            _("A household has at least one member, and at least as many as its children.")
+        )
 
 
 def _given(name: str, mapping: dict[str, str], row: _Row) -> bool:
@@ -444,10 +554,8 @@ def _plan_facilities(
             row.reasons.append(_("The facility %(name)s is in the file twice.", name=name))
         village_id = None
         if row.text("village"):
-            village = villages.get(row.text("village").lower())
-            if village is None:
-                row.reasons.append(_("Unknown village: %(name)s.", name=row.text("village")))
-            else:
+            village = _find_village(villages, row)
+            if village is not None:
                 village_id = village.id
         lat, lon = row.coordinates()
         data: dict[str, Any] = {

@@ -1,8 +1,11 @@
 """Read field-tool files (CSV, XLSX, GeoJSON) into a header and rows with their line numbers.
 
 CSV: comma or semicolon (sniffed), UTF-8 with or without BOM, else GB18030 (what Chinese
-Excel writes). XLSX: the first sheet, streamed (read-only mode). GeoJSON: one row per
-feature, its properties plus `latitude`/`longitude` from a Point geometry.
+Excel writes). XLSX: the first sheet, streamed (read-only mode), after the zip passed the
+same size and ratio checks as a project archive (safezip). GeoJSON: one row per feature, its
+properties plus `latitude`/`longitude` from a Point geometry. A file in Web Mercator
+(EPSG:3857, as some GIS tools save) is converted to WGS 84; any other projected CRS, or
+coordinates that cannot be degrees, is refused as "projected coordinates".
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -92,9 +97,11 @@ def read_csv(data: bytes) -> Table:
     try:
         columns = [c.strip() for c in next(reader)]
         rows = []
+        start = reader.line_num + 1  # a record is reported at its first line
         for cells in reader:
             if any(c.strip() for c in cells):
-                rows.append((reader.line_num, cells))
+                rows.append((start, cells))
+            start = reader.line_num + 1
     except csv.Error as exc:
         raise ReadError(f"Not a readable CSV file: {exc}") from exc
     return Table(columns, rows, "csv", encoding, delimiter)
@@ -115,9 +122,30 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
+def check_xlsx(data: bytes) -> None:
+    """An XLSX is a zip: refuse a decompression bomb before openpyxl opens it."""
+    from flask_babel import gettext
+
+    from cbpar.transfer import safezip
+
+    try:
+        safezip.check_all(data, safezip.configured(entry_is_total=True))
+    except safezip.NotAZip as exc:
+        raise ReadError("Not a readable Excel (.xlsx) file.") from exc
+    except safezip.ZipLimitError as exc:
+        raise ReadError(
+            gettext(
+                "This Excel file was refused: it is too large once unpacked, or damaged "
+                "(%(reason)s).",
+                reason=str(exc),
+            )
+        ) from exc
+
+
 def read_xlsx(data: bytes) -> Table:
     from openpyxl import load_workbook
 
+    check_xlsx(data)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several kinds for a damaged file
@@ -144,16 +172,56 @@ def read_xlsx(data: bytes) -> Table:
 # --- GeoJSON ---------------------------------------------------------------------------------
 
 
+# Geographic CRSs (degrees): WGS 84 and CGCS2000 (China's, within a metre of WGS 84).
+_DEGREES = {"4326", "4490", "crs84", "4979", "4258"}
+_WEB_MERCATOR = {"3857", "900913", "102100", "102113", "3785"}
+_CRS_CODE = re.compile(r"(?:epsg|esri)?\D*?(\d{4,6})\s*$|(crs84)\s*$", re.I)
+_EARTH_RADIUS = 6378137.0
+
+
+def _crs_code(document: dict[str, Any]) -> str | None:
+    """The EPSG code (or 'crs84') named by a GeoJSON 2008 `crs` member, None if there is none."""
+    crs = document.get("crs")
+    if not isinstance(crs, dict):
+        return None
+    name = str((crs.get("properties") or {}).get("name") or "")
+    match = _CRS_CODE.search(name.replace("::", ":"))
+    if not match:
+        return name or None
+    return (match.group(1) or match.group(2)).lower()
+
+
+def _from_web_mercator(x: float, y: float) -> tuple[float, float]:
+    lon = math.degrees(x / _EARTH_RADIUS)
+    lat = math.degrees(2 * math.atan(math.exp(y / _EARTH_RADIUS)) - math.pi / 2)
+    return lon, lat
+
+
+def _projected_error(what: str) -> ReadError:
+    from flask import has_app_context
+    from flask_babel import gettext
+
+    message = (
+        "This file has projected coordinates (%(crs)s), not latitude and longitude. "
+        "Save it again in WGS 84 (EPSG:4326), or in EPSG:3857, which is converted."
+    )
+    return ReadError(gettext(message, crs=what) if has_app_context() else message % {"crs": what})
+
+
 def read_geojson(data: bytes) -> Table:
     try:
         document = json.loads(decode(data)[0])
     except ValueError as exc:
         raise ReadError("Not a readable GeoJSON file.") from exc
     if isinstance(document, dict) and document.get("type") == "Feature":
-        document = {"type": "FeatureCollection", "features": [document]}
+        document = {"type": "FeatureCollection", "features": [document], "crs": document.get("crs")}
     features = document.get("features") if isinstance(document, dict) else None
     if not isinstance(features, list):
         raise ReadError("A GeoJSON FeatureCollection is expected.")
+    crs = _crs_code(document)
+    mercator = crs in _WEB_MERCATOR
+    if crs is not None and not mercator and crs not in _DEGREES:
+        raise _projected_error(f"EPSG:{crs}" if crs.isdigit() else crs)
     records: list[dict[str, str]] = []
     columns: dict[str, None] = {}
     for feature in features:
@@ -164,7 +232,15 @@ def read_geojson(data: bytes) -> Table:
         geometry = (feature or {}).get("geometry") or {}
         coords = geometry.get("coordinates")
         if geometry.get("type") == "Point" and isinstance(coords, list) and len(coords) >= 2:
-            record[LON_COLUMN], record[LAT_COLUMN] = _cell_text(coords[0]), _cell_text(coords[1])
+            x, y = coords[0], coords[1]
+            if isinstance(x, int | float) and isinstance(y, int | float):
+                if mercator:
+                    x, y = _from_web_mercator(x, y)
+                elif abs(x) > 180 or abs(y) > 90:
+                    # No CRS named, but these are metres, not degrees: say so once for the
+                    # file rather than "latitude out of range" on every row.
+                    raise _projected_error(f"{x:g}, {y:g}")
+            record[LON_COLUMN], record[LAT_COLUMN] = _cell_text(x), _cell_text(y)
         for key in record:
             columns.setdefault(key, None)
         records.append(record)

@@ -1,5 +1,8 @@
 """The project report for dissemination: figures only, no personal data, printable on A4.
 
+It is made to be handed out, so whoever prints it, its figures are shaped for the public
+(cbpar/privacy.py): counts from 1 to 4 read "fewer than 5".
+
 Sections for needs and initiatives appear only when those features' tables exist, so the
 report works at every stage of the product.
 """
@@ -14,6 +17,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
 
+from cbpar import privacy
 from cbpar.db import Base, db
 from cbpar.mapping import analysis
 from cbpar.mapping import services as mapping
@@ -22,6 +26,7 @@ from cbpar.mapping.models import Facility, FacilityKind
 from cbpar.projects.models import Project
 
 WITHIN_KM = 5.0
+AUDIENCE = privacy.Audience.PUBLIC
 KIND_COLOURS = {
     FacilityKind.KINDERGARTEN: "#c0392b",
     FacilityKind.PRIMARY_SCHOOL: "#2471a3",
@@ -48,11 +53,17 @@ def _then_date(project: Project, today: date) -> date:
 def accessibility(project: Project) -> dict[str, Any]:
     today = analysis.project_today(project)
     then = _then_date(project, today)
-    now_figures = analysis.accessibility(
-        project.id, analysis.Params(FacilityKind.KINDERGARTEN, WITHIN_KM, today)
+    now_figures = privacy.shape_accessibility(
+        analysis.accessibility(
+            project.id, analysis.Params(FacilityKind.KINDERGARTEN, WITHIN_KM, today)
+        ),
+        AUDIENCE,
     )
-    then_figures = analysis.accessibility(
-        project.id, analysis.Params(FacilityKind.KINDERGARTEN, WITHIN_KM, then)
+    then_figures = privacy.shape_accessibility(
+        analysis.accessibility(
+            project.id, analysis.Params(FacilityKind.KINDERGARTEN, WITHIN_KM, then)
+        ),
+        AUDIENCE,
     )
     return {"within_km": WITHIN_KM, "then": then_figures, "now": now_figures}
 
@@ -108,7 +119,7 @@ def initiative_summary(project: Project) -> list[dict[str, Any]]:
     shown = [
         i for i in initiatives.list_initiatives(project) if i.status != InitiativeStatus.CANCELLED
     ]
-    values = initiatives.indicator_values(project, shown)
+    values = initiatives.indicator_values(project, shown, AUDIENCE)
     summary = []
     for item in shown:
         totals = initiatives.totals(item)
@@ -145,7 +156,7 @@ def initiative_summary(project: Project) -> list[dict[str, Any]]:
 
 def build(project: Project) -> dict[str, Any]:
     facilities = list(db.session.scalars(mapping.facilities_query(project)))
-    totals = mapping.village_totals(project)
+    totals = mapping.village_totals(project, AUDIENCE)
     return {
         "project": project,
         "today": analysis.project_today(project),
@@ -192,11 +203,12 @@ def map_svg(totals: list[dict[str, Any]], facilities: list[Any], width: int = 64
         if village.center_lat is None or village.center_lon is None:
             continue
         x, y = xy(village.center_lat, village.center_lon)
-        r = 6 + 2 * math.sqrt(t["households"])
+        r = 6 + 2 * math.sqrt(privacy.number(t["households"]))
+        households = privacy.text(t["households"])
         parts.append(
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" fill="#f4d03f" fill-opacity="0.5" '
             f'stroke="#7d6608"/><text x="{x:.1f}" y="{y - r - 4:.1f}" text-anchor="middle" '
-            f'font-size="13">{escape(village.name)} ({t["households"]})</text>'
+            f'font-size="13">{escape(village.name)} ({escape(households)})</text>'
         )
     for facility in facilities:
         x, y = xy(facility.lat, facility.lon)
@@ -218,6 +230,7 @@ def map_svg(totals: list[dict[str, Any]], facilities: list[Any], width: int = 64
 
 
 def markdown(data: dict[str, Any]) -> str:
+    t_ = privacy.text  # a figure as words: "fewer than 5" for a suppressed one
     project = data["project"]
     access = data["access"]
     lines = [f"# {project.name}", ""]
@@ -234,8 +247,8 @@ def markdown(data: dict[str, Any]) -> str:
     ]
     for t in data["villages"]:
         lines.append(
-            f"| {t['village'].name} | {t['households']} | {t['children_under_6']} | "
-            f"{t['left_behind_children']} |"
+            f"| {t['village'].name} | {t_(t['households'])} | {t_(t['children_under_6'])} | "
+            f"{t_(t['left_behind_children'])} |"
         )
     lines += ["", f"## {_('Facilities')}", ""]
     for f in data["facilities"]:
@@ -250,9 +263,9 @@ def markdown(data: dict[str, Any]) -> str:
         "",
         f"| | {then['as_of']} | {now['as_of']} |",
         "| --- | --: | --: |",
-        f"| {_('Households')} | {then['households_beyond']} | {now['households_beyond']} |",
-        f"| {_('Children under 6')} | {then['children_under_6_beyond']} | "
-        f"{now['children_under_6_beyond']} |",
+        f"| {_('Households')} | {t_(then['households_beyond'])} | {t_(now['households_beyond'])} |",
+        f"| {_('Children under 6')} | {t_(then['children_under_6_beyond'])} | "
+        f"{t_(now['children_under_6_beyond'])} |",
         "",
         f"{_('Method')}: {now['method']}",
         "",
@@ -282,7 +295,7 @@ def markdown(data: dict[str, Any]) -> str:
                 when = done.isoformat() if done else f"{_('planned')} {planned or '?'}"
                 lines.append(f"- {title}: {when}")
             for name, unit, baseline, target, current in item["indicators"]:
-                figures = " → ".join(str(v) for v in (baseline, current) if v is not None)
+                figures = " → ".join(t_(v) for v in (baseline, current) if v is not None)
                 goal = f" ({_('target')} {target})" if target is not None else ""
                 lines.append(f"- {name}: {figures} {unit}{goal}".rstrip())
             lines.append("")

@@ -31,7 +31,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from cbpar import audit
+from cbpar import audit, csvout
 from cbpar.audit import AuditEvent
 from cbpar.auth.forms import EmptyForm
 from cbpar.db import db, write_intent, writes
@@ -48,6 +48,8 @@ T = TypeVar("T")
 
 
 def _download(body: bytes | str, mimetype: str, filename: str) -> Response:
+    if mimetype == "text/csv":
+        return csvout.response(body, filename)
     response = no_store(body)
     response.mimetype = mimetype
     if isinstance(body, str):
@@ -154,6 +156,7 @@ def mapping(project: Project, kind: str, token: str):
                 table=table,
                 fields=fields,
                 mapping=chosen,
+                described=columns.describe_columns(kind, chosen, table.columns, table.rows),
                 problems=problems,
                 form=form,
             )
@@ -177,6 +180,7 @@ def mapping(project: Project, kind: str, token: str):
                 plan=plan,
                 mapping=chosen,
                 fields=fields,
+                unmapped=columns.unmapped_columns(chosen, table.columns),
                 shown=plan.problems[:MAX_PROBLEMS_SHOWN],
                 form=form,
             )
@@ -191,6 +195,7 @@ def mapping(project: Project, kind: str, token: str):
             table=table,
             fields=fields,
             mapping=suggested,
+            described=columns.describe_columns(kind, suggested, table.columns, table.rows),
             problems=[],
             form=form,
         )

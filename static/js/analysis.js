@@ -1,5 +1,6 @@
 /* The analysis page's map: households coloured by distance to the nearest counted facility,
-   the facilities, and candidate sites; clicking the map fills the next candidate field. */
+   the facilities, and candidate sites; clicking the map fills the next candidate field.
+   Tooltips are DOM nodes built with textContent: a facility's name is never parsed as HTML. */
 (function () {
   "use strict";
 
@@ -14,6 +15,12 @@
   var candidateLayer = L.layerGroup().addTo(map);
 
   function say(message) { statusBox.textContent = message || ""; }
+
+  function textNode(value) {
+    var node = document.createElement("span");
+    node.textContent = value === undefined || value === null ? "" : String(value);
+    return node;
+  }
 
   function candidateIcon(n) {
     return L.divIcon({
@@ -40,7 +47,7 @@
         var p = marker.getLatLng();
         input.value = p.lat.toFixed(5) + "," + p.lng.toFixed(5);
       });
-      marker.bindTooltip(text.candidate + " " + (i + 1));
+      marker.bindTooltip(textNode(text.candidate + " " + (i + 1)));
       candidateLayer.addLayer(marker);
     });
   }
@@ -61,7 +68,7 @@
       L.marker(at, {
         icon: L.divIcon({ className: kindClass, html: "<span></span>", iconSize: [18, 18], iconAnchor: [9, 9] }),
         title: f.name
-      }).bindTooltip(f.name).addTo(map);
+      }).bindTooltip(textNode(f.name)).addTo(map);
       bounds.extend(at);
     });
     if (data.households) {

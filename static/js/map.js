@@ -1,5 +1,7 @@
 /* The community map: loads households, facilities and village totals from the JSON API and
-   draws them on the folium-built Leaflet map. No data is embedded in the page. */
+   draws them on the folium-built Leaflet map. No data is embedded in the page.
+   Names are data, never markup: every popup and tooltip is a DOM node built with textContent
+   (Leaflet parses a string given to bindPopup/bindTooltip as HTML). */
 (function () {
   "use strict";
 
@@ -25,6 +27,16 @@
     Object.keys(attrs || {}).forEach(function (key) { node.setAttribute(key, attrs[key]); });
     return node;
   }
+
+  /* A count as words: "<5" and "hidden" are small numbers suppressed for roles that see
+     village totals only (cbpar/privacy.py). */
+  function figure(value) {
+    if (value === "<5") { return text.suppressed; }
+    if (value === "hidden") { return text.withheld; }
+    return value;
+  }
+
+  function count(value) { return typeof value === "number" ? value : 0; }
 
   function popupFor(title, rows, link) {
     var box = el("div", null, { "class": "map-popup" });
@@ -116,7 +128,7 @@
         fillColor: colour, fillOpacity: 0.9
       });
       marker.bindPopup(function () {
-        return popupFor(p.code, [
+        return popupFor(p.code || text.household, [
           [text.villages, p.village],
           [text.members, p.members],
           [text.children_under_6, p.children_under_6],
@@ -140,15 +152,15 @@
       if (!at) { return; }
       var p = feature.properties || {};
       var marker = L.circleMarker(at, {
-        radius: 10 + Math.min(Math.sqrt(p.households || 0), 20), color: "#1f4f38", weight: 2,
+        radius: 10 + Math.min(Math.sqrt(count(p.households)), 20), color: "#1f4f38", weight: 2,
         fillColor: "#8ecae6", fillOpacity: 0.45
       });
       marker.bindPopup(popupFor(p.name, [
-        [text.households, p.households],
-        [text.children_under_6, p.children_under_6],
-        [text.left_behind_children, p.left_behind_children]
+        [text.households, figure(p.households)],
+        [text.children_under_6, figure(p.children_under_6)],
+        [text.left_behind_children, figure(p.left_behind_children)]
       ], null));
-      marker.bindTooltip(p.name + ": " + (p.households || 0));
+      marker.bindTooltip(el("span", p.name + ": " + figure(p.households || 0)));
       group.addLayer(marker);
       bounds.extend(at);
     });

@@ -6,6 +6,7 @@ import re
 
 import pytest
 from werkzeug.routing import Rule
+from werkzeug.routing.converters import NumberConverter
 
 from cbpar import create_app
 from cbpar.security import Role
@@ -19,9 +20,7 @@ def _fill(rule: Rule) -> str:
     values = {}
     for name in rule.arguments:
         converter = rule._converters[name]
-        values[name] = (
-            1 if type(converter).__name__ in {"IntegerConverter", "FloatConverter"} else "p1"
-        )
+        values[name] = 1 if isinstance(converter, NumberConverter) else "p1"
     return rule.build(values, append_unknown=False)[1]
 
 

@@ -50,7 +50,7 @@ def _initiative_form(**overrides):
 
 def _create(client, **overrides) -> int:
     response = client.post(f"{BASE}/initiatives/new", data=_initiative_form(**overrides))
-    assert response.status_code == 303, response.data[:2000]
+    assert response.status_code == 303, response.data[:300]
     return int(response.headers["Location"].rstrip("/").split("/")[-1])
 
 

@@ -170,7 +170,8 @@ def test_every_member_gets_aggregates_only(client, login, team, data, role):
     response = get(client, kind="kindergarten", within_km="5", as_of="2024-01-01")
     assert response.status_code == 200
     body = response.get_json()
-    assert body["households_beyond"] == 3
+    # Observers see small numbers suppressed (cbpar/privacy.py): 3 reads "<5".
+    assert body["households_beyond"] == ("<5" if role == Role.OBSERVER else 3)
     text = response.get_data(as_text=True)
     assert "SH-001" not in text and '"code"' not in text  # no household rows
 
@@ -207,7 +208,9 @@ def test_points_for_colouring_follow_the_points_capability(
         expected = sorted(
             geo.haversine_km(lat, 120.0, 42.0, 120.0) for lat in (42.01, 42.04, 42.1, 42.2, 42.3)
         )
-        assert distances == pytest.approx(expected, abs=1e-3)
+        # Committee members get points and distances rounded to about 10 m.
+        tolerance = 0.0051 if role == Role.COMMITTEE else 1e-3
+        assert distances == pytest.approx(expected, abs=tolerance)
         assert all(
             len(row) == 3 for row in body["households"]
         )  # a point and a distance, no details

@@ -108,7 +108,7 @@ def test_creating_a_household_is_audited_with_field_names_only(app, client, coor
         ("lat", "north", "Not a valid float value."),
         ("members", "-1", "Enter a whole number from 0 to 99."),
         ("children_under_6", "1.5", "Not a valid integer value."),
-        ("children_6_17", "", "Enter a whole number (0 or more)."),
+        ("children_6_17", "100", "Enter a whole number from 0 to 99."),  # blank is "unknown"
         ("left_behind_children", "4", "cannot be more than the children under 18 (3)"),
         ("members", "2", "at least as many as its children"),
         ("visited_on", "2019-02-30", "Not a valid date value."),

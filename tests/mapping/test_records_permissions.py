@@ -98,11 +98,11 @@ def test_outsiders_get_404_and_anonymous_users_must_log_in(client, login, team, 
         assert call(client, method, template.format(**records)).status_code == 404
 
 
-def test_committee_sees_points_with_code_and_village_only(client, login, team, records):
+def test_committee_sees_points_with_village_only(client, login, team, records):
     login(team["users"][Role.COMMITTEE])
     data = client.get("/api/v1/projects/p1/households.geojson").get_json()
     [feature] = data["features"]
-    assert set(feature["properties"]) == {"code", "village"}
+    assert set(feature["properties"]) == {"village"}  # no code (issue 11, item 10)
     assert "id" not in feature and data["details"] is False
     assert feature["geometry"]["type"] == "Point"
 

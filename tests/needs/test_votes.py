@@ -113,7 +113,7 @@ def test_results_hidden_until_close_then_shown_and_cached(client, login, needs, 
 def test_receipts_published_and_ballots_download_shuffled_anonymous(
     client, login, needs, make_round, app
 ):
-    round_id = make_round(paper_ballots=True)
+    round_id = make_round(paper_ballots=True, guest_sheets=2)
     login("committee")
     receipt_page = client.post(f"/projects/p1/votes/{round_id}/ballot", data=rank_form(needs[:3]))
     with app.app_context():
@@ -121,6 +121,7 @@ def test_receipts_published_and_ballots_download_shuffled_anonymous(
     assert receipt.encode() in receipt_page.data
     client.post("/logout")
     login("coordinator")
+    client.post(f"/projects/p1/votes/{round_id}/sheets/guests", data={"number": 2})
     for sheet in (1, 2):
         r = client.post(
             f"/projects/p1/votes/{round_id}/paper",

@@ -133,13 +133,24 @@ def test_adding_a_new_person_gives_a_one_time_invitation_link(app, client, team,
     assert home.status_code == 200 and "Committee member" in home.get_data(as_text=True)
 
 
-def test_adding_an_existing_account_needs_no_invitation(client, team, make_user, login):
-    make_user("li.lei")
+def test_adding_an_existing_account_gives_an_invitation_its_owner_accepts(
+    app, client, team, make_user, login
+):
+    # Issue 11: an existing account is no longer added silently; its owner accepts.
+    li = make_user("li.lei")
     login(team["users"][Role.COORDINATOR])
     page = client.post(
         "/projects/p1/members", data={"username": "li.lei", "role": "researcher"}
     ).get_data(as_text=True)
-    assert "invite-url" not in page
+    path = page.split('id="invite-url">')[1].split("<")[0].split("localhost", 1)[1]
+    with app.app_context():
+        assert db.session.scalar(select(Membership).where(Membership.user_id == li.id)) is None
+    owner = app.test_client()
+    login(li, c=owner)
+    assert owner.post(path).status_code == 302
+    with app.app_context():
+        joined = db.session.scalar(select(Membership).where(Membership.user_id == li.id))
+        assert joined.role == Role.RESEARCHER
     again = client.post("/projects/p1/members", data={"username": "li.lei", "role": "researcher"})
     assert again.status_code == 422
     assert "already a member" in again.get_data(as_text=True)

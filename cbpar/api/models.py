@@ -1,0 +1,26 @@
+"""Tables of the JSON API itself: which client-generated ids already made which record."""
+
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from cbpar.db import Base, CreatedMixin
+
+
+class ClientRecord(CreatedMixin, Base):
+    """A record created through the API with a client-generated `client_id` (a UUID).
+
+    One row per project and client id: the unique constraint is what makes a repeated or
+    simultaneous POST create the record once (see cbpar/api/idempotency.py).
+    """
+
+    __tablename__ = "client_record"
+    __table_args__ = (UniqueConstraint("project_id", "client_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    client_id: Mapped[str] = mapped_column(String(36))  # canonical lower-case UUID
+    kind: Mapped[str] = mapped_column(String(40))  # e.g. "household", "meeting"
+    record_id: Mapped[int]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
