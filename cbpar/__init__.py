@@ -5,8 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, jsonify, redirect, request, url_for
+from flask import Flask, flash, g, jsonify, redirect, request, url_for
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from cbpar import privacy
+from cbpar.access import can
 from cbpar.config import (
     Defaults,
     asset_folder,
@@ -16,6 +21,11 @@ from cbpar.config import (
     from_environment,
     instance_path,
 )
+from cbpar.extensions import babel, csrf, limiter, login_manager
+from cbpar.i18n import LOCALE_NAMES, SUPPORTED_LOCALES, html_lang, local_time, select_locale
+from cbpar.security import Cap, Role
+from cbpar.text import markdown_markup
+from cbpar.web import IntConverter
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -29,8 +39,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         instance_path=str(folder),
         instance_relative_config=True,
     )
-    from cbpar.web import IntConverter
-
     # Before any route is added: every <int:...> answers 404 beyond the databases' integers.
     app.url_map.converters["int"] = IntConverter
     app.config.from_object(Defaults)
@@ -39,15 +47,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(overrides)
     _finish_config(app)
     if app.config["TRUSTED_PROXIES"]:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     _init_extensions(app)
-    _register_blueprints(app)
+    _register_features(app)
     _init_templates(app)
 
+    # import here: core.hooks is a feature, and every feature imports this package first
     from cbpar.core import hooks
 
     hooks.init_app(app)
@@ -78,12 +85,10 @@ def _finish_config(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from flask_babel import lazy_gettext as _l
-
+    # import here: auth is a feature, and every feature imports this package first; a `db`
+    # at the top of this module would hide the `cbpar.db` module
     from cbpar.auth.services import load_user, user_for_token
     from cbpar.db import db
-    from cbpar.extensions import babel, csrf, limiter, login_manager
-    from cbpar.i18n import select_locale
 
     db.init_app(app)
     csrf.init_app(app)
@@ -108,13 +113,15 @@ def _init_extensions(app: Flask) -> None:
     def unauthorized():
         if request.path.startswith("/api/"):
             return jsonify(error="unauthorized", message="Log in or send a valid API token."), 401
-        from flask import flash
-
         flash(login_manager.login_message, "info")
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
-def _register_blueprints(app: Flask) -> None:
+def _register_features(app: Flask) -> None:
+    """Each feature's blueprint, then what it contributes to the shared features (links,
+    search, the home page, attachments, comments, template helpers): its one plug-in point,
+    `integration.init_app(app)`. Importing a feature registers nothing."""
+    # import here: every feature imports cbpar's core modules, which import this package first
     from cbpar import (
         api,
         attachments,
@@ -130,30 +137,46 @@ def _register_blueprints(app: Flask) -> None:
         projects,
         transfer,
     )
+    from cbpar.attachments import integration as attachments_integration
+    from cbpar.comments import integration as comments_integration
+    from cbpar.initiatives import integration as initiatives_integration
+    from cbpar.interviews import integration as interviews_integration
+    from cbpar.mapping import integration as mapping_integration
+    from cbpar.meetings import integration as meetings_integration
+    from cbpar.memos import integration as memos_integration
+    from cbpar.needs import integration as needs_integration
+    from cbpar.projects import integration as projects_integration
 
-    features = (core, auth, projects, mapping, memos, interviews, comments, attachments,
-                meetings, needs, initiatives, transfer, api)  # fmt: skip
-    for feature in features:
+    # The features in the order their blueprints are registered, each with its plug-in point.
+    features = (
+        (core, None),
+        (auth, None),
+        (projects, projects_integration),
+        (mapping, mapping_integration),
+        (memos, memos_integration),
+        (interviews, interviews_integration),
+        (comments, comments_integration),
+        (attachments, attachments_integration),
+        (meetings, meetings_integration),
+        (needs, needs_integration),
+        (initiatives, initiatives_integration),
+        (transfer, None),
+        (api, None),
+    )
+    for feature, integration in features:
         app.register_blueprint(feature.bp)
-
-    from cbpar import links
-
-    links.register_core_types()
+        if integration is not None:
+            integration.init_app(app)
 
 
 def _init_templates(app: Flask) -> None:
-    from flask_babel import get_locale
-
+    # import here: core.hooks is a feature, and every feature imports this package first
     from cbpar.core.hooks import csp_nonce
-    from cbpar.i18n import LOCALE_NAMES, SUPPORTED_LOCALES, html_lang, local_time
-    from cbpar.security import ROLE_LABELS, Cap, Role, can
-    from cbpar.text import markdown_markup
 
     app.jinja_env.globals.update(
         can=can,
         Cap=Cap,
         Role=Role,
-        ROLE_LABELS=ROLE_LABELS,
         csp_nonce=csp_nonce,
         LOCALE_NAMES=LOCALE_NAMES,
         SUPPORTED_LOCALES=SUPPORTED_LOCALES,
@@ -162,7 +185,4 @@ def _init_templates(app: Flask) -> None:
     )
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["markdown"] = markdown_markup
-
-    from cbpar import privacy
-
     privacy.init_app(app)

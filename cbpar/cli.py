@@ -4,9 +4,21 @@ from __future__ import annotations
 
 import click
 from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import select
 
-from cbpar import create_app
+from cbpar import audit, create_app, migrate
+from cbpar import demo as demo_data
+from cbpar.auth.models import User
+from cbpar.auth.services import (
+    create_api_token,
+    end_all_sessions,
+    find_user,
+    password_problem,
+    set_password,
+)
 from cbpar.db import db
+from cbpar.projects import services
+from cbpar.projects.models import Membership, Project
 from cbpar.security import Role
 
 
@@ -28,8 +40,6 @@ def db_group() -> None:
 @with_appcontext
 def db_upgrade(revision: str) -> None:
     """Upgrade the database to REVISION (default: the newest)."""
-    from cbpar import migrate
-
     migrate.upgrade(db.engine, revision)
     click.echo(f"Database at {migrate.current(db.engine)}.")
 
@@ -39,8 +49,6 @@ def db_upgrade(revision: str) -> None:
 @with_appcontext
 def db_downgrade(revision: str) -> None:
     """Downgrade the database to REVISION (e.g. -1, or base)."""
-    from cbpar import migrate
-
     migrate.downgrade(db.engine, revision)
     click.echo(f"Database at {migrate.current(db.engine) or 'base'}.")
 
@@ -49,8 +57,6 @@ def db_downgrade(revision: str) -> None:
 @with_appcontext
 def db_current() -> None:
     """Print the database's revision."""
-    from cbpar import migrate
-
     click.echo(migrate.current(db.engine) or "base (empty)")
 
 
@@ -58,8 +64,6 @@ def db_current() -> None:
 
 
 def _prompt_password(username: str) -> str:
-    from cbpar.auth.services import password_problem
-
     while True:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
         problem = password_problem(password, username)
@@ -71,8 +75,6 @@ def _prompt_password(username: str) -> str:
 
 
 def _user_or_fail(username: str):
-    from cbpar.auth.services import find_user
-
     user = find_user(username)
     if user is None:
         raise click.ClickException(f"No user named {username!r}.")
@@ -91,10 +93,6 @@ def users_group() -> None:
 @with_appcontext
 def users_create(username: str, admin: bool, display_name: str) -> None:
     """Create an account; the password is asked for (or read from standard input)."""
-    from cbpar import audit
-    from cbpar.auth.models import User
-    from cbpar.auth.services import find_user, set_password
-
     if find_user(username) is not None:
         raise click.ClickException(f"A user named {username!r} exists.")
     password = _prompt_password(username)
@@ -112,9 +110,6 @@ def users_create(username: str, admin: bool, display_name: str) -> None:
 @with_appcontext
 def users_set_password(username: str) -> None:
     """Set a new password; every session of that user ends."""
-    from cbpar import audit
-    from cbpar.auth.services import end_all_sessions, set_password
-
     user = _user_or_fail(username)
     set_password(user, _prompt_password(username))
     end_all_sessions(user)
@@ -129,8 +124,6 @@ def users_set_password(username: str) -> None:
 @with_appcontext
 def users_token(username: str, name: str) -> None:
     """Print a new personal API token (alone on the last line). It is shown only once."""
-    from cbpar.auth.services import create_api_token
-
     user = _user_or_fail(username)
     _token, raw = create_api_token(user, name)
     db.session.commit()
@@ -153,10 +146,6 @@ def members_group() -> None:
 @with_appcontext
 def members_add(project_slug: str, username: str, role: str) -> None:
     """Give USERNAME a ROLE in a project (or change their role)."""
-    from sqlalchemy import select
-
-    from cbpar.projects import services
-    from cbpar.projects.models import Membership, Project
 
     project = db.session.scalar(select(Project).where(Project.slug == project_slug))
     if project is None:
@@ -196,8 +185,6 @@ def members_add(project_slug: str, username: str, role: str) -> None:
 @with_appcontext
 def demo(if_empty: bool, households: int, facilities: int) -> None:
     """Load the fictional demo project (slug `demo`); running it again adds nothing twice."""
-    from cbpar import demo as demo_data
-
     if if_empty and not demo_data.database_is_empty():
         click.echo("The database has projects already; demo not loaded.")
         return

@@ -10,9 +10,25 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from flask import Flask, current_app, g
-from sqlalchemy import Connection, DateTime, Engine, Enum, MetaData, create_engine, event
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from flask import Flask, current_app, g, request
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    Engine,
+    Enum,
+    ForeignKey,
+    MetaData,
+    create_engine,
+    event,
+)
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    declared_attr,
+    mapped_column,
+    sessionmaker,
+)
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -73,6 +89,46 @@ def str_enum(cls: type[StrEnum], length: int = 24) -> Enum:
 
 class CreatedMixin:
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# Column mixins: a model lists what it is (scoped to a project, versioned, authored) among its
+# bases instead of repeating the columns. Each gives exactly the columns the models declared
+# before, so the schema (and Alembic autogenerate) is unchanged. Mixin columns come after the
+# model's own in the table.
+
+
+class ProjectScoped:
+    """A record of one project, deleted with it; project_id has an index of its own."""
+
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("project.id", ondelete="CASCADE"), index=True
+    )
+
+
+class ProjectScopedNoIndex:
+    """As ProjectScoped, for tables whose composite index or unique constraint starts with
+    project_id (declared in the model's __table_args__), which serves as its index."""
+
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+
+
+class Versioned:
+    """Optimistic locking: `version` is bumped on every UPDATE, and an edit based on an older
+    version is refused rather than overwriting (see cbpar/editing.py). `updated_at` follows
+    every UPDATE; a model that sets it itself redeclares it without onupdate (Memo)."""
+
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
+
+
+class Authored:
+    """Who created the record; kept when that account is deleted (the link becomes NULL)."""
+
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -177,8 +233,6 @@ class Database:
 
         @app.before_request
         def declare_intent() -> None:
-            from flask import request
-
             view = app.view_functions.get(request.endpoint or "")
             unsafe = request.method not in {"GET", "HEAD", "OPTIONS"}
             write_intent.set(unsafe or getattr(view, "writes", False))

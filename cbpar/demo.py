@@ -12,6 +12,11 @@ from sqlalchemy import select
 from cbpar.auth.models import User
 from cbpar.auth.services import set_password
 from cbpar.db import db
+from cbpar.initiatives import demo as initiatives_demo
+from cbpar.mapping import demo as mapping_demo
+from cbpar.meetings import demo as meetings_demo
+from cbpar.memos import demo as memos_demo
+from cbpar.needs import demo as needs_demo
 from cbpar.projects.models import Membership, Project, Village
 from cbpar.security import Role
 
@@ -96,40 +101,28 @@ def _villages(project: Project) -> None:
 
 
 def _map_records(project: Project) -> None:
-    from cbpar.mapping import demo as mapping_demo
-
     mapping_demo.load_facilities(project, TOWN)
     mapping_demo.load_households(project)
     mapping_demo.load_analysis(project)
 
 
 def _memos(project: Project) -> None:
-    from cbpar.memos import demo as memos_demo
-
     memos_demo.load(project)
 
 
 def _meetings(project: Project) -> None:
-    from cbpar.meetings import demo as meetings_demo
-
     meetings_demo.load(project)  # after the memos: meetings link the memos they discussed
 
 
 def _initiatives(project: Project) -> None:
-    from cbpar.initiatives import demo as initiatives_demo
-
     initiatives_demo.load(project)  # after the map and needs: it links the planned kindergarten
 
 
 def _needs(project: Project) -> None:
-    from cbpar.needs import demo as needs_demo
-
     needs_demo.load(project)  # after the meetings: the vote belongs to the final meeting
 
 
 def _open_vote(project: Project) -> None:
-    from cbpar.needs import demo as needs_demo
-
     # After the initiatives (which move needs on): needs in the other statuses, an open vote.
     needs_demo.load_states(project)
 
@@ -148,8 +141,6 @@ def load(households: int = 0, facilities: int = 0) -> str:
         step(project)
     summary = f"Demo project '{project.name}' is ready at /projects/{project.slug}/."
     if households or facilities:
-        from cbpar.mapping import demo as mapping_demo
-
         added_h = mapping_demo.synthetic_households(project, households, TOWN)
         added_f = mapping_demo.synthetic_facilities(project, facilities, TOWN)
         summary += f"\nSynthetic records added: {added_h} households, {added_f} facilities."

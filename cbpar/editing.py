@@ -3,13 +3,15 @@ values next to what is stored now (optimistic locking with SQLAlchemy's version_
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from flask import abort, request
+from flask import abort, flash, render_template, request
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.wrappers import Response
 
 from cbpar.db import db
+from cbpar.web import no_store
 
 
 class EditConflict(Exception):
@@ -70,3 +72,43 @@ def conflict_rows(form: Any, record: Any, fields: tuple[str, ...]) -> list[dict[
             }
         )
     return rows
+
+
+def conflict_page(
+    template: str,
+    form: Any,
+    reload: Callable[[], Any],
+    fields: tuple[str, ...],
+    /,
+    *,
+    record: str,
+    gone: str | None = None,
+    stored: Callable[[Any], Any] | None = None,
+    more_rows: Callable[[Any], list[dict[str, Any]]] | None = None,
+    **context: Any,
+) -> Response:
+    """The 409 page after an `EditConflict`: nothing was saved, what the person typed stays in
+    the form, next to what is stored now (the `conflict` rows of _conflict.html).
+
+    `reload()` fetches the record again after the rollback (None: it is gone, or may no longer
+    be shown); `gone` is then flashed over the form as it was (without `gone`, a bare 409).
+    `stored(current)` gives what to compare with when the form holds values in another shape
+    (local times); `more_rows(current)` adds rows for fields that are not plain columns. The
+    form's version becomes the stored one, so saving again overwrites, knowingly."""
+    db.session.rollback()
+    current = reload()
+    if current is None:
+        if gone is None:
+            abort(409)
+        flash(gone, "error")
+        return no_store(render_template(template, form=form, **context), 409)
+    for name in fields:  # compare like with like: browsers send a textarea's lines with CRLF
+        field = getattr(form, name)
+        if isinstance(field.data, str):
+            field.data = field.data.replace("\r\n", "\n")
+    rows = conflict_rows(form, stored(current) if stored else current, fields)
+    if more_rows is not None:
+        rows += more_rows(current)
+    form.version.data = str(current.version)
+    context.update({record: current, "conflict": rows})
+    return no_store(render_template(template, form=form, **context), 409)

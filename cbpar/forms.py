@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from collections.abc import Iterable
 from typing import Any
 
+from flask import abort
+from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
+from cbpar.enums import LabelledEnum
 
-def label_choices(labels: dict[Enum, Any]) -> list[SelectChoice]:
-    """Select options from an enum's {member: translatable label} dictionary, in its order."""
-    return [SelectChoice(member.value, label) for member, label in labels.items()]
+
+def label_choices(members: Iterable[LabelledEnum]) -> list[SelectChoice]:
+    """Select options from a labelled enum (or some of its members), in their order."""
+    return [SelectChoice(member.value, member.label) for member in members]
 
 
 def optional_int(value: Any) -> int | None:
@@ -19,3 +23,13 @@ def optional_int(value: Any) -> int | None:
         return int(value) if value not in (None, "", "None") else None
     except (TypeError, ValueError):
         return None
+
+
+class EmptyForm(FlaskForm):
+    """A button that changes something: only the CSRF token is sent."""
+
+
+def check_button() -> None:
+    """A button's POST must carry a valid CSRF token (an EmptyForm); anything else is a 400."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)

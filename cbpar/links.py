@@ -1,8 +1,9 @@
 """Links between records of a project, whatever their kind.
 
 A memo is *about* a household, a meeting *discussed* a memo, a need rests on *evidence*.
-Each feature registers its record types here once (name, model, label, URL, who may see
-one); links are stored in one table and loaded per type in one query, never per row.
+Each feature registers its record types from its `integration.init_app(app)` (name, model,
+label, URL, who may see one); links are stored in one table and loaded per type in one
+query, never per row.
 """
 
 from __future__ import annotations
@@ -12,16 +13,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import url_for
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, select
+from flask import Flask, url_for
+from sqlalchemy import Index, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cbpar import audit
-from cbpar.db import Base, CreatedMixin, db
+from cbpar import audit, registry
+from cbpar.db import Authored, Base, CreatedMixin, ProjectScoped, db
 from cbpar.security import Cap, membership_can
+from cbpar.web import MAX_INT
 
 
-class RecordLink(CreatedMixin, Base):
+class RecordLink(ProjectScoped, Authored, CreatedMixin, Base):
     __tablename__ = "record_link"
     __table_args__ = (
         UniqueConstraint("source_type", "source_id", "target_type", "target_id", "relation"),
@@ -29,15 +31,11 @@ class RecordLink(CreatedMixin, Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(
-        ForeignKey("project.id", ondelete="CASCADE"), index=True
-    )
     source_type: Mapped[str] = mapped_column(String(32))
     source_id: Mapped[int]
     target_type: Mapped[str] = mapped_column(String(32))
     target_id: Mapped[int]
     relation: Mapped[str] = mapped_column(String(24))  # "about", "discussed", "evidence", ...
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
 
 @dataclass(frozen=True)
@@ -56,15 +54,18 @@ class RecordType:
         return url_for(self.endpoint, slug=slug, **{self.id_arg: record.id})
 
 
-REGISTRY: dict[str, RecordType] = {}
+def record_types(app: Flask | None = None) -> dict[str, RecordType]:
+    """The record types this app's features registered, by name, in registration order."""
+    return registry.slot("record_types", dict, app)
 
 
-def register(record_type: RecordType) -> None:
-    REGISTRY[record_type.name] = record_type
+def register(app: Flask, *types: RecordType) -> None:
+    for record_type in types:
+        record_types(app)[record_type.name] = record_type
 
 
 def type_of(record: Any) -> RecordType:
-    for record_type in REGISTRY.values():
+    for record_type in record_types().values():
         if isinstance(record, record_type.model):
             return record_type
     raise KeyError(f"{type(record).__name__} is not a linkable record type")
@@ -77,9 +78,7 @@ def needs(cap: Cap) -> Callable[[Any, Any], bool]:
 
 def resolve(project_id: int, type_name: str, record_id: int) -> Any | None:
     """The record of that type and id, if it belongs to this project."""
-    from cbpar.web import MAX_INT
-
-    record_type = REGISTRY.get(type_name)
+    record_type = record_types().get(type_name)
     if record_type is None or not 0 < record_id <= MAX_INT:  # a form's oversized id: no record
         return None
     record = db.session.get(record_type.model, record_id)
@@ -152,13 +151,14 @@ class Linked:
 
 def _load(pairs: Iterable[tuple[str, int, str]], membership: Any) -> list[Linked]:
     """Load (type, id, relation) triples with one query per type; keep what the member may see."""
+    types = record_types()
     by_type: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for type_name, record_id, relation in pairs:
-        if type_name in REGISTRY:
+        if type_name in types:
             by_type[type_name].append((record_id, relation))
     found: list[Linked] = []
     for type_name, items in by_type.items():
-        record_type = REGISTRY[type_name]
+        record_type = types[type_name]
         ids = {record_id for record_id, _ in items}
         records = {
             r.id: r
@@ -227,7 +227,7 @@ def choices(
     """
     groups = []
     for name in type_names:
-        record_type = REGISTRY.get(name)
+        record_type = record_types().get(name)
         if record_type is None or not hasattr(record_type.model, "project_id"):
             continue
         model = record_type.model
@@ -255,39 +255,6 @@ def resolve_choice(
     if type_name not in type_names or not raw_id.isdigit():
         return None
     record = resolve(project_id, type_name, int(raw_id))
-    if record is None or not REGISTRY[type_name].visible(record, membership):
+    if record is None or not record_types()[type_name].visible(record, membership):
         return None
     return record
-
-
-def register_core_types() -> None:
-    """The record types that exist before any later feature: villages and map records."""
-    from flask_babel import lazy_gettext as _l
-
-    from cbpar.mapping.models import Facility, Household, SavedAnalysis
-    from cbpar.projects.models import Village
-
-    register(
-        RecordType(
-            "village", Village, lambda v: v.name, "projects.home", "village_id",
-            needs(Cap.VIEW_PROJECT), lambda: str(_l("Village")),
-        )
-    )  # fmt: skip
-    register(
-        RecordType(
-            "household", Household, lambda h: h.code, "mapping.household", "household_id",
-            needs(Cap.SEE_HOUSEHOLD_DETAILS), lambda: str(_l("Household")),
-        )
-    )  # fmt: skip
-    register(
-        RecordType(
-            "facility", Facility, lambda f: f.name, "mapping.facility", "facility_id",
-            needs(Cap.VIEW_PROJECT), lambda: str(_l("Facility")),
-        )
-    )  # fmt: skip
-    register(
-        RecordType(
-            "saved_analysis", SavedAnalysis, lambda a: a.name, "mapping.saved_analysis",
-            "analysis_id", needs(Cap.SEE_VILLAGE_TOTALS), lambda: str(_l("Map analysis")),
-        )
-    )  # fmt: skip

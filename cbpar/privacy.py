@@ -305,7 +305,35 @@ def suppressed_filter(value: Any) -> Any:
     return suppress(value, current_audience())
 
 
+# --- people's names -----------------------------------------------------------------------------
+#
+# Project members' names and private donors' names reach only members who see the member list
+# (`view_members`); everyone else, and every public page, reads "A project member" or
+# "Individual donor". Organisations (foundations, companies, ...) are named for everyone.
+
+
+def sees_people(membership: Any) -> bool:
+    """May this member see other people's names (members, leads, private donors)?"""
+    return membership_can(membership, Cap.VIEW_MEMBERS)
+
+
+def donor_name(funder: Any, membership: Any = None, public: bool = False) -> str:
+    """A funder's name as this member (or, with `public`, anyone) may see it.
+
+    `funder` has `name` and `is_person`; without a membership, the request's is used.
+    """
+    if not funder.is_person:
+        return funder.name
+    if membership is None and not public and has_app_context():
+        membership = g.get("membership")
+    if not public and sees_people(membership):
+        return funder.name
+    return _("Individual donor")
+
+
 def init_app(app: Any) -> None:
+    app.jinja_env.filters["donor_name"] = donor_name
+    app.jinja_env.globals["sees_people"] = lambda: sees_people(g.get("membership"))
     app.jinja_env.filters["suppressed"] = suppressed_filter
     app.jinja_env.filters["figure_number"] = number
     app.jinja_env.globals["small_numbers_suppressed"] = lambda: current_audience().suppresses

@@ -1,4 +1,5 @@
-"""Search across a project's texts: each feature registers a provider for its records.
+"""Search across a project's texts: each feature registers a provider for its records (from
+its `integration.init_app(app)`).
 
 Matching is a case-insensitive substring match (LIKE/ILIKE) on every term, so Chinese text,
 which has no spaces between words, is found on SQLite and PostgreSQL alike.
@@ -12,8 +13,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from flask import Flask
 from markupsafe import Markup, escape
 from sqlalchemy import ColumnElement, and_, or_
+
+from cbpar import registry
 
 MAX_TERMS = 8
 
@@ -31,11 +35,15 @@ class Hit:
 
 # provider(project, membership, terms, limit) -> hits the member may see
 Provider = Callable[[Any, Any, list[str], int], list[Hit]]
-PROVIDERS: dict[str, Provider] = {}
 
 
-def register(name: str, provider: Provider) -> None:
-    PROVIDERS[name] = provider
+def providers(app: Flask | None = None) -> dict[str, Provider]:
+    """This app's search providers, by name, in registration order."""
+    return registry.slot("search_providers", dict, app)
+
+
+def register(app: Flask, name: str, provider: Provider) -> None:
+    providers(app)[name] = provider
 
 
 def terms_of(query: str) -> list[str]:
@@ -87,7 +95,7 @@ def search(project: Any, membership: Any, query: str, limit: int = 50) -> list[H
     if not terms:
         return []
     hits: list[Hit] = []
-    for provider in PROVIDERS.values():
+    for provider in providers().values():
         hits.extend(provider(project, membership, terms, limit))
     hits.sort(key=lambda h: h.when.timestamp() if h.when else 0, reverse=True)
     return hits[:limit]

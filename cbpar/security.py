@@ -1,42 +1,28 @@
 """Roles and named capabilities: who may do what in a project, in one place.
 
-Views check a capability with @require, templates with can(), tests walk the matrix.
+Pure rules, no request: views check a capability with cbpar.access.require, templates with
+can() (also in cbpar.access), services with membership_can(); tests walk the matrix.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from flask import abort, g
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+
+from cbpar.enums import LabelledEnum
 
 if TYPE_CHECKING:
     from cbpar.projects.models import Membership
 
 
-class Role(StrEnum):
-    COORDINATOR = "coordinator"
-    RESEARCHER = "researcher"
-    FIELD_WORKER = "field_worker"
-    COMMITTEE = "committee"
-    OBSERVER = "observer"
-
-    @property
-    def label(self) -> str:
-        return str(ROLE_LABELS[self])
-
-
-ROLE_LABELS = {
-    Role.COORDINATOR: _l("Coordinator"),
-    Role.RESEARCHER: _l("Researcher"),
-    Role.FIELD_WORKER: _l("Field worker"),
-    Role.COMMITTEE: _l("Committee member"),
-    Role.OBSERVER: _l("Observer"),
-}
+class Role(LabelledEnum):
+    COORDINATOR = "coordinator", _l("Coordinator")
+    RESEARCHER = "researcher", _l("Researcher")
+    FIELD_WORKER = "field_worker", _l("Field worker")
+    COMMITTEE = "committee", _l("Committee member")
+    OBSERVER = "observer", _l("Observer")
 
 
 class Cap(StrEnum):
@@ -110,65 +96,3 @@ def role_can(role: Role | str | None, cap: Cap) -> bool:
 
 def membership_can(membership: Membership | None, cap: Cap) -> bool:
     return membership is not None and role_can(membership.role, cap)
-
-
-def can(cap: Cap | str) -> bool:
-    """For templates: may the current user do this in the current project?"""
-    return membership_can(g.get("membership"), Cap(cap))
-
-
-def _guard(
-    label: str | Cap, check: Callable[..., Any]
-) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Wrap a view: log-in first, then `check(kwargs)`, which may abort or rewrite kwargs."""
-
-    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            if not current_user.is_authenticated:
-                from cbpar.extensions import login_manager
-
-                return login_manager.unauthorized()
-            return view(*args, **check(kwargs))
-
-        wrapped.required_capability = label  # type: ignore[attr-defined]
-        return wrapped
-
-    return decorator
-
-
-def require(cap: Cap) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Load the project named by `slug` for a member, and check one capability.
-
-    Non-members get 404 (so project names do not leak); members without the capability 403.
-    The view receives `project` instead of `slug`.
-    """
-
-    def check(kwargs: dict[str, Any]) -> dict[str, Any]:
-        from cbpar.projects.services import load_for_member
-
-        project, membership = load_for_member(kwargs.pop("slug"), current_user)
-        if project is None:
-            abort(404)
-        g.project, g.membership = project, membership
-        if not membership_can(membership, cap):
-            abort(403)
-        return {**kwargs, "project": project}
-
-    return _guard(cap, check)
-
-
-def _admin_only(kwargs: dict[str, Any]) -> dict[str, Any]:
-    if not current_user.is_admin:
-        abort(403)
-    return kwargs
-
-
-require_admin = _guard("site_admin", _admin_only)
-require_login = _guard("authenticated", lambda kwargs: kwargs)
-
-
-def public(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Mark a view as open to anyone (log-in page, health check), so the route audit knows."""
-    view.required_capability = "public"  # type: ignore[attr-defined]
-    return view

@@ -8,8 +8,11 @@ from typing import Any
 
 from flask import make_response, render_template, request
 from flask.typing import ResponseReturnValue
+from sqlalchemy import func, select
 from werkzeug.routing import IntegerConverter, Map
 from werkzeug.wrappers import Response
+
+from cbpar.db import db
 
 
 def no_store(body: ResponseReturnValue, status: int = 200, /) -> Response:
@@ -22,6 +25,13 @@ def no_store(body: ResponseReturnValue, status: int = 200, /) -> Response:
 def invalid(template: str, **context: Any) -> Response:
     """Show a form again with its errors: 422, so the request's transaction is rolled back."""
     return no_store(render_template(template, **context), 422)
+
+
+def form_page(template: str, /, **context: Any) -> Response:
+    """A form's page: after a submit that did not validate, again with its errors and 422 (so
+    the request's transaction is rolled back, nothing saved); on a GET, 200."""
+    status = 422 if request.method in {"POST", "PUT", "PATCH", "DELETE"} else 200
+    return no_store(render_template(template, **context), status)
 
 
 class Page:
@@ -95,9 +105,6 @@ def page_number(raw: str | None) -> int:
 
 def paginate(statement: Any, page: int, per_page: int) -> Page:
     """Run `statement` for one page, plus one COUNT for the total."""
-    from sqlalchemy import func, select
-
-    from cbpar.db import db
 
     page = min(max(1, page), MAX_PAGE)  # whoever parsed it, the OFFSET stays a valid integer
 

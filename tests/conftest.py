@@ -1,46 +1,30 @@
-"""Test fixtures: one app per session, each test in a transaction that is rolled back.
+"""Test fixtures: one app per session, each test in a transaction that is rolled back. The
+helpers and factories they use are in tests/helpers.py.
 
 Set CBPAR_TEST_DATABASE_URL to run the whole suite on PostgreSQL instead of SQLite.
 """
 
 from __future__ import annotations
 
-import os
-import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from cbpar import create_app
 from cbpar.auth.models import User
 from cbpar.db import Base, db
+from cbpar.mapping.models import Caregiver, Facility, FacilityKind, Household, MigrantParents
 from cbpar.projects.models import Membership, Project, Village
 from cbpar.security import Role
 from tests.api.schema_check import CheckedClient
+from tests.helpers import PASSWORD, SECRET_NOTE, config_for_tests
 
 # Every app's test client checks each API answer against the OpenAPI document.
 Flask.test_client_class = CheckedClient
-
-PASSWORD = "correct horse battery"
-POSTGRES_URL = os.environ.get("CBPAR_TEST_DATABASE_URL", "")
-
-
-def config_for_tests(tmp_path, **extra: Any) -> dict[str, Any]:
-    return {
-        "TESTING": True,
-        "INSTANCE_PATH": str(tmp_path / "instance"),
-        "DATABASE_URL": POSTGRES_URL or f"sqlite:///{tmp_path / 'test.sqlite3'}",
-        "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
-        # A cheap hash keeps the suite fast; production uses scrypt.
-        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
-        "WTF_CSRF_ENABLED": False,
-        "LOGIN_RATE_LIMIT_ENABLED": False,
-        "SERVER_NAME": "localhost",
-        **extra,
-    }
 
 
 @pytest.fixture(scope="session")
@@ -117,6 +101,66 @@ def make_project(app: Flask, database: None) -> Callable[..., Project]:
 
 
 @pytest.fixture
+def add_household(app: Flask) -> Callable[..., Household]:
+    """Add a household with the next number in its village (default: the project's SH)."""
+
+    def add(project: Project, village_code: str = "SH", **fields: Any) -> Household:
+        with app.app_context():
+            village = db.session.scalar(
+                select(Village).where(
+                    Village.project_id == project.id, Village.code == village_code
+                )
+            )
+            number = 1 + len(
+                list(db.session.scalars(select(Household.id).where(Household.village == village)))
+            )
+            values: dict[str, Any] = {
+                "lat": 42.36301,
+                "lon": 119.83512,
+                "members": 5,
+                "children_under_6": 1,
+                "children_6_17": 2,
+                "left_behind_children": 3,
+                "migrant_parents": MigrantParents.BOTH,
+                "caregiver": Caregiver.GRANDPARENTS,
+                "notes": SECRET_NOTE,
+                **fields,
+            }
+            household = Household(
+                project_id=project.id,
+                village_id=village.id,
+                number=number,
+                code=f"{village.code}-{number:03d}",
+                **values,
+            )
+            db.session.add(household)
+            db.session.commit()
+            return household
+
+    return add
+
+
+@pytest.fixture
+def add_facility(app: Flask) -> Callable[..., Facility]:
+    def add(project: Project, **fields: Any) -> Facility:
+        with app.app_context():
+            values: dict[str, Any] = {
+                "name": "Town Central Kindergarten",
+                "kind": FacilityKind.KINDERGARTEN,
+                "lat": 42.2930,
+                "lon": 119.9200,
+                "capacity": 180,
+                **fields,
+            }
+            facility = Facility(project_id=project.id, **values)
+            db.session.add(facility)
+            db.session.commit()
+            return facility
+
+    return add
+
+
+@pytest.fixture
 def login(client: FlaskClient) -> Callable[..., Any]:
     def do(user: User | str, password: str = PASSWORD, c: FlaskClient | None = None) -> Any:
         username = user if isinstance(user, str) else user.username
@@ -134,24 +178,6 @@ def team(make_user, make_project) -> dict[str, Any]:
     outsider = make_user("outsider")
     project = make_project("p1", members={users[r]: r for r in Role})
     return {"project": project, "users": users, "outsider": outsider}
-
-
-def csrf_token_from(html: str) -> str:
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
-        r'name="csrf_token" value="([^"]+)"', html
-    )
-    assert match, "no CSRF token in page"
-    return match.group(1)
-
-
-def fresh_app(tmp_path, **extra: Any) -> Flask:
-    """An app of its own on a new SQLite file, for tests that commit for real or add routes."""
-    app = create_app(
-        config_for_tests(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path / 'own.sqlite3'}", **extra)
-    )
-    with app.app_context():
-        Base.metadata.create_all(db.engine)
-    return app
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

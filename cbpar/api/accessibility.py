@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import g, request
 
 from cbpar import privacy
+from cbpar.access import require
 from cbpar.api import bp
 from cbpar.api.responses import error, json_response
 from cbpar.mapping import analysis
 from cbpar.projects.models import Project
-from cbpar.security import Cap, require
+from cbpar.security import Cap
 
 
 def _params(project: Project, audience: privacy.Audience):

@@ -14,6 +14,7 @@ from typing import Any
 from flask import abort, g, request, url_for
 from flask_babel import gettext as _
 
+from cbpar.access import require, require_login
 from cbpar.api import bp, idempotency
 from cbpar.api.households import READ_ONLY, village_id_from
 from cbpar.api.writing import (
@@ -34,7 +35,7 @@ from cbpar.mapping.forms import FACILITY_FIELDS, FacilityForm
 from cbpar.mapping.models import Facility, FacilityKind, FacilityStatus
 from cbpar.privacy import FIELD_COORDINATE_DECIMALS
 from cbpar.projects.models import Project
-from cbpar.security import Cap, membership_can, require, require_login
+from cbpar.security import Cap, membership_can
 from cbpar.web import int_arg
 
 KIND = "facility"
@@ -81,7 +82,7 @@ def _form(project: Project, values: dict[str, Any]) -> FacilityForm:
 
 
 @bp.route("/projects/<slug>/facilities", methods=["GET", "POST"])
-@require(Cap.VIEW_PROJECT)
+@require(Cap.VIEW_PROJECT, write=Cap.EDIT_FIELD_RECORDS)
 def facilities_api(project: Project):
     if request.method == "POST":
         return _create(project)
@@ -106,8 +107,6 @@ def _names(enum: Any) -> str:
 
 
 def _create(project: Project):
-    if not membership_can(g.membership, Cap.EDIT_FIELD_RECORDS):
-        abort(403)
     body = json_body()
     client_id = idempotency.client_id_of(body)
     found = idempotency.existing(project, KIND, client_id)

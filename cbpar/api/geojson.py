@@ -7,11 +7,12 @@ import math
 from flask import current_app, g, request
 
 from cbpar import privacy
+from cbpar.access import require
 from cbpar.api import bp
 from cbpar.api.responses import error, json_response
-from cbpar.mapping import services
+from cbpar.mapping import exports
 from cbpar.projects.models import Project
-from cbpar.security import Cap, require
+from cbpar.security import Cap
 
 GEOJSON = "application/geo+json"
 DEFAULT_BBOX_CAP = 5000
@@ -67,7 +68,7 @@ def households_geojson(project: Project):
     meta: dict = {"details": details}
     if bbox is not None:
         meta.update(bbox=list(bbox), limit=cap)
-    body, _count, _truncated = services.households_geojson(
+    body, _count, _truncated = exports.households_geojson(
         project, audience=audience, bbox=bbox, limit=cap if bbox else None, meta=meta
     )
     return json_response(body, request, mimetype=GEOJSON)
@@ -76,14 +77,12 @@ def households_geojson(project: Project):
 @bp.route("/projects/<slug>/facilities.geojson")
 @require(Cap.VIEW_PROJECT)
 def facilities_geojson(project: Project):
-    return json_response(
-        _collection(services.facility_features(project)), request, mimetype=GEOJSON
-    )
+    return json_response(_collection(exports.facility_features(project)), request, mimetype=GEOJSON)
 
 
 @bp.route("/projects/<slug>/villages.geojson")
 @require(Cap.SEE_VILLAGE_TOTALS)
 def villages_geojson(project: Project):
     """Village centres with per-village totals: the aggregate view every member may see."""
-    features = services.village_features(project, privacy.audience_of(g.membership))
+    features = exports.village_features(project, privacy.audience_of(g.membership))
     return json_response(_collection(features), request, mimetype=GEOJSON)

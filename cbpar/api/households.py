@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from cbpar import privacy
+from cbpar.access import require, require_login
 from cbpar.api import bp, idempotency
 from cbpar.api.writing import (
     answer,
@@ -37,7 +38,7 @@ from cbpar.mapping import services
 from cbpar.mapping.forms import HOUSEHOLD_FIELDS, HouseholdForm
 from cbpar.mapping.models import Household, MigrantParents
 from cbpar.projects.models import Project, Village
-from cbpar.security import Cap, membership_can, require, require_login
+from cbpar.security import Cap, membership_can
 from cbpar.web import int_arg
 
 KIND = "household"
@@ -143,7 +144,7 @@ def _form(
 
 
 @bp.route("/projects/<slug>/households", methods=["GET", "POST"])
-@require(Cap.SEE_HOUSEHOLD_POINTS)
+@require(Cap.SEE_HOUSEHOLD_POINTS, write=Cap.EDIT_FIELD_RECORDS)
 def households_api(project: Project):
     if request.method == "POST":
         return _create(project)
@@ -170,8 +171,6 @@ def households_api(project: Project):
 
 
 def _create(project: Project):
-    if not membership_can(g.membership, Cap.EDIT_FIELD_RECORDS):
-        abort(403)
     body = json_body()
     client_id = idempotency.client_id_of(body)
     found = idempotency.existing(project, KIND, client_id)

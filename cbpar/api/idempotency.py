@@ -57,6 +57,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from cbpar.api.models import ClientRecord
+from cbpar.api.responses import error
 from cbpar.db import db
 
 PARAMETER = "client_id"
@@ -155,6 +156,4 @@ def create_once(
 
 
 def error_response(exc: ClientIdError) -> Response:
-    from cbpar.api.responses import error
-
     return error(exc.parameter, exc.message, exc.status)

@@ -10,12 +10,14 @@ from typing import Any
 
 from flask import g, request, url_for
 
+from cbpar import privacy
+from cbpar.access import require
 from cbpar.api import bp
 from cbpar.api.responses import json_response
-from cbpar.initiatives import services
-from cbpar.initiatives.models import ContributionKind, FunderType, Initiative
+from cbpar.initiatives import funding, results, services
+from cbpar.initiatives.models import ContributionKind, Initiative
 from cbpar.projects.models import Project
-from cbpar.security import Cap, membership_can, require
+from cbpar.security import Cap
 
 
 def _dec(value: Decimal | None) -> str | None:
@@ -32,11 +34,10 @@ def _table(table: dict[str, Decimal]) -> dict[str, str]:
     return {currency: format(amount, "f") for currency, amount in sorted(table.items())}
 
 
-def contribution_json(c: Any, see_people: bool) -> dict[str, Any]:
-    hidden = c.funder.type == FunderType.INDIVIDUAL and not see_people
+def contribution_json(c: Any, membership: Any) -> dict[str, Any]:
     return {
         "id": c.id,
-        "funder": "Individual donor" if hidden else c.funder.name,
+        "funder": privacy.donor_name(c.funder, membership),
         "funder_type": c.funder.type.value,
         "kind": c.kind.value,
         "amount": _dec(c.amount) if c.kind == ContributionKind.CASH else None,
@@ -61,9 +62,9 @@ def milestone_json(m: Any) -> dict[str, Any]:
 
 
 def initiative_json(
-    project: Project, initiative: Initiative, values: dict[int, Any], see_people: bool
+    project: Project, initiative: Initiative, values: dict[int, Any], membership: Any
 ) -> dict[str, Any]:
-    totals = services.totals(initiative)
+    totals = funding.totals(initiative)
     return {
         "id": initiative.id,
         "title": initiative.title,
@@ -72,7 +73,7 @@ def initiative_json(
         "needs": [{"id": n.id, "title": n.title} for n in initiative.needs],
         "lead": (
             initiative.lead_user.name
-            if initiative.lead_user and see_people
+            if initiative.lead_user and privacy.sees_people(membership)
             else initiative.lead_organisation or None
         ),
         "roles": [{"party": r.party, "task": r.task} for r in initiative.roles],
@@ -98,7 +99,7 @@ def initiative_json(
             for item in totals.items
         ],
         "in_kind_value_by_currency": _table(totals.in_kind),
-        "contributions": [contribution_json(c, see_people) for c in initiative.contributions],
+        "contributions": [contribution_json(c, membership) for c in initiative.contributions],
         "milestones": [milestone_json(m) for m in initiative.milestones],
         "indicators": [
             {
@@ -129,16 +130,16 @@ def initiative_json(
 
 
 @bp.route("/projects/<slug>/initiatives", methods=["GET", "POST"])
-@require(Cap.READ_INITIATIVES)
+@require(Cap.READ_INITIATIVES, write=Cap.EDIT_INITIATIVES)
 def initiatives(project: Project):
     """Every initiative of the project, with funding totals, milestones and indicators.
     POST creates one (cbpar/api/initiatives_write.py)."""
     if request.method == "POST":
+        # import here: initiatives_write uses this module's JSON shapes
         from cbpar.api.initiatives_write import create_initiative
 
         return create_initiative(project)
     rows = services.list_initiatives(project)
-    values = services.indicator_values(project, rows)
-    see_people = membership_can(g.membership, Cap.VIEW_MEMBERS)
-    body = {"initiatives": [initiative_json(project, i, values, see_people) for i in rows]}
+    values = results.indicator_values(project, rows)
+    body = {"initiatives": [initiative_json(project, i, values, g.membership) for i in rows]}
     return json_response(body, request)

@@ -25,6 +25,7 @@ from flask import abort, g, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from cbpar.access import require_login
 from cbpar.api import bp, idempotency
 from cbpar.api.initiatives import contribution_json, initiative_json, milestone_json
 from cbpar.api.writing import (
@@ -39,12 +40,12 @@ from cbpar.api.writing import (
 )
 from cbpar.db import db
 from cbpar.editing import EditConflict
-from cbpar.initiatives import services
+from cbpar.initiatives import funding, results, services
 from cbpar.initiatives.forms import ContributionForm, InitiativeForm, MilestoneForm
 from cbpar.initiatives.models import Initiative
 from cbpar.memos import services as memo_services
 from cbpar.projects.models import Project
-from cbpar.security import Cap, membership_can, require_login
+from cbpar.security import Cap, membership_can
 
 INITIATIVE_INPUT = (
     "title",
@@ -96,13 +97,9 @@ MAX_MEMO_CHOICES = 200
 DEFAULT_CURRENCY = "CNY"
 
 
-def _see_people() -> bool:
-    return membership_can(g.membership, Cap.VIEW_MEMBERS)
-
-
 def _json(project: Project, initiative: Initiative) -> dict[str, Any]:
-    values = services.indicator_values(project, [initiative])
-    return initiative_json(project, initiative, values, _see_people())
+    values = results.indicator_values(project, [initiative])
+    return initiative_json(project, initiative, values, g.membership)
 
 
 def _text(value: Any) -> Any:
@@ -175,8 +172,7 @@ def _editor() -> None:
 
 
 def create_initiative(project: Project):
-    """POST /projects/<slug>/initiatives (called by the list endpoint)."""
-    _editor()
+    """POST /projects/<slug>/initiatives (the list endpoint checks edit_initiatives)."""
     body = json_body()
     client_id = idempotency.client_id_of(body)
     found = idempotency.existing(project, "initiative", client_id)
@@ -187,9 +183,9 @@ def create_initiative(project: Project):
             project,
             "initiative",
             client_id,
-            lambda: services.create(project, form.data_dict(), current_user),
+            lambda: services.create_initiative(project, form.data_dict(), current_user),
         )
-    initiative = services.get(project, found) or abort(404)
+    initiative = services.get_initiative(project, found) or abort(404)
     return answer(
         _json(project, initiative),
         201 if created else 200,
@@ -202,7 +198,7 @@ def _load(initiative_id: int) -> tuple[Initiative, Project]:
     project = member_project(stored.project_id)
     if not membership_can(g.membership, Cap.READ_INITIATIVES):
         abort(404)
-    return services.get(project, initiative_id) or abort(404), project
+    return services.get_initiative(project, initiative_id) or abort(404), project
 
 
 @bp.route("/initiatives/<int:initiative_id>", methods=["GET", "PUT"])
@@ -216,10 +212,10 @@ def initiative(initiative_id: int):
     version = version_of(body)
     form = _initiative_form(project, record, _initiative_values(project, record, body))
     try:
-        services.update(record, form.data_dict(), version)
+        services.update_initiative(record, form.data_dict(), version)
     except EditConflict:
         db.session.rollback()
-        current = services.get(project, initiative_id)
+        current = services.get_initiative(project, initiative_id)
         return conflict(
             _("The initiative was changed since that version; nothing was overwritten.")
             if current is not None
@@ -235,7 +231,7 @@ def _funder_id(project: Project, body: dict[str, Any]) -> Any:
     if "funder_id" in body or "funder" not in body:
         return body.get("funder_id")
     name = body["funder"]
-    funder = services.funder_named(project, name.strip()) if isinstance(name, str) else None
+    funder = funding.funder_named(project, name.strip()) if isinstance(name, str) else None
     if funder is None:
         raise bad_request(
             "funder", _("funder: no funder of this project has this name; add it first.")
@@ -257,18 +253,18 @@ def initiative_contributions(initiative_id: int):
         values = {"currency": DEFAULT_CURRENCY}  # the page's default
         values.update({k: v for k, v in body.items() if k in CONTRIBUTION_INPUT and k != "funder"})
         values["funder_id"] = _funder_id(project, body)
-        form = validated(ContributionForm, values, funders=services.list_funders(project))
+        form = validated(ContributionForm, values, funders=funding.list_funders(project))
         found, created = idempotency.create_once(
             project,
             "contribution",
             client_id,
-            lambda: services.add_contribution(record, form.data_dict()),
+            lambda: funding.add_contribution(record, form.data_dict()),
         )
     db.session.expire(record)
-    record = services.get(project, initiative_id) or abort(404)
-    contribution = services.get_contribution(record, found) or abort(404)
+    record = services.get_initiative(project, initiative_id) or abort(404)
+    contribution = funding.get_contribution(record, found) or abort(404)
     return answer(
-        {"initiative_id": record.id, **contribution_json(contribution, _see_people())},
+        {"initiative_id": record.id, **contribution_json(contribution, g.membership)},
         201 if created else 200,
         url_for("api.initiative", initiative_id=record.id, _external=True),
     )
@@ -296,7 +292,7 @@ def initiative_milestones(initiative_id: int):
         def add() -> Any:
             milestone = services.add_milestone(record, form.data_dict())
             if form.memo_id.data is not None:
-                memo = memo_services.get(project, form.memo_id.data, g.membership)
+                memo = memo_services.get_memo(project, form.memo_id.data, g.membership)
                 if memo is not None:
                     services.link_evidence(milestone, memo, current_user)
             return milestone

@@ -17,6 +17,7 @@ from flask import abort, g, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from cbpar.access import require, require_login
 from cbpar.api import bp, idempotency
 from cbpar.api.writing import (
     add_errors,
@@ -35,7 +36,7 @@ from cbpar.interviews import services
 from cbpar.interviews.forms import InterviewForm
 from cbpar.interviews.models import Interview
 from cbpar.projects.models import Project
-from cbpar.security import Cap, require, require_login
+from cbpar.security import Cap
 
 KIND = "interview"
 INPUT_FIELDS = (*InterviewForm.FIELDS, "household_code")
@@ -117,9 +118,9 @@ def _create(project: Project):
             project,
             KIND,
             client_id,
-            lambda: services.create(project, form.data_dict(), household, current_user),
+            lambda: services.create_interview(project, form.data_dict(), household, current_user),
         )
-    interview = services.get(project, found, g.membership) or abort(404)
+    interview = services.get_interview(project, found, g.membership) or abort(404)
     return answer(
         interview_json(interview, project.slug),
         201 if created else 200,
@@ -151,10 +152,10 @@ def interview(interview_id: int):
         )
     form, household = _checked(project, _values(interview, body))
     try:
-        services.update(interview, form.data_dict(), household, version)
+        services.update_interview(interview, form.data_dict(), household, version)
     except EditConflict:
         db.session.rollback()
-        current = services.get(project, interview_id, g.membership)
+        current = services.get_interview(project, interview_id, g.membership)
         return conflict(
             _("The interview was changed since that version; nothing was overwritten."),
             interview_json(current, project.slug) if current is not None else None,

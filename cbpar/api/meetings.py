@@ -7,13 +7,14 @@ from typing import Any
 
 from flask import request, url_for
 
+from cbpar.access import require
 from cbpar.api import bp
 from cbpar.api.responses import error, json_response
 from cbpar.db import db
 from cbpar.meetings import calendar, services
 from cbpar.meetings.models import Meeting, MeetingStatus
 from cbpar.projects.models import Project
-from cbpar.security import Cap, require
+from cbpar.security import Cap
 
 
 def _minutes_state(meeting: Meeting) -> str:
@@ -58,10 +59,11 @@ def meeting_json(project: Project, meeting: Meeting, today: date) -> dict[str, A
 
 
 @bp.route("/projects/<slug>/meetings", methods=["GET", "POST"])
-@require(Cap.READ_MEETINGS)
+@require(Cap.READ_MEETINGS, write=Cap.WRITE_MEETINGS)
 def meetings(project: Project):
     """Every meeting of the project, newest first; `?status=` filters. POST plans one."""
     if request.method == "POST":
+        # import here: meetings_write uses this module's JSON shapes
         from cbpar.api.meetings_write import create_meeting
 
         return create_meeting(project)

@@ -8,13 +8,15 @@ from flask import abort, g, jsonify, request, url_for
 from flask_login import current_user
 
 from cbpar import search
+from cbpar.access import require, require_login
 from cbpar.api import bp
 from cbpar.api.responses import error
 from cbpar.db import db
 from cbpar.memos import services
 from cbpar.memos.models import Memo, MemoKind, Visibility
+from cbpar.projects.models import Project
 from cbpar.projects.services import load_for_member
-from cbpar.security import Cap, membership_can, require, require_login
+from cbpar.security import Cap
 from cbpar.web import int_arg
 
 MAX_LIST = 200
@@ -74,15 +76,13 @@ def _payload(partial: bool) -> tuple[dict[str, Any] | None, Any]:
 
 
 @bp.route("/projects/<slug>/memos", methods=["GET", "POST"])
-@require(Cap.SEE_COMMUNITY_MEMOS)
+@require(Cap.SEE_COMMUNITY_MEMOS, write=Cap.WRITE_MEMOS)
 def memos(project):
     if request.method == "POST":
-        if not membership_can(g.membership, Cap.WRITE_MEMOS):
-            abort(403)
         data, problem = _payload(partial=False)
         if problem is not None:
             return problem
-        memo = services.create(project, current_user, data)
+        memo = services.create_memo(project, current_user, data)
         response = _answer(memo_json(memo, project.slug), 201)
         response.headers["Location"] = url_for("api.memo", memo_id=memo.id, _external=True)
         return response
@@ -100,7 +100,6 @@ def memos(project):
 def _load_memo(memo_id: int) -> tuple[Memo, Any]:
     """The memo, if it exists and the caller may read it; 404 otherwise (never 403: no leaks)."""
     memo = db.session.get(Memo, memo_id) or abort(404)
-    from cbpar.projects.models import Project
 
     project = db.session.get(Project, memo.project_id)
     project, membership = load_for_member(project.slug, current_user)
@@ -129,7 +128,7 @@ def memo(memo_id: int):
     if "tags" not in data:
         merged.pop("tags", None)
     try:
-        services.update(
+        services.update_memo(
             memo, merged, version, current_user, manage=services.can_manage(memo, g.membership)
         )
     except services.StaleMemo as stale:

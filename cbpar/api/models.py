@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cbpar.db import Base, CreatedMixin
+from cbpar.db import Authored, Base, CreatedMixin, ProjectScopedNoIndex
 
 
-class ClientRecord(CreatedMixin, Base):
+class ClientRecord(ProjectScopedNoIndex, Authored, CreatedMixin, Base):
     """A record created through the API with a client-generated `client_id` (a UUID).
 
     One row per project and client id: the unique constraint is what makes a repeated or
@@ -19,8 +19,6 @@ class ClientRecord(CreatedMixin, Base):
     __table_args__ = (UniqueConstraint("project_id", "client_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
     client_id: Mapped[str] = mapped_column(String(36))  # canonical lower-case UUID
     kind: Mapped[str] = mapped_column(String(40))  # e.g. "household", "meeting"
     record_id: Mapped[int]
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))

@@ -9,26 +9,27 @@ from flask import abort, g, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from cbpar.access import require, require_login
 from cbpar.api import bp, idempotency, writing
 from cbpar.api.responses import error, json_response
 from cbpar.db import db
-from cbpar.needs import services
+from cbpar.needs import ballots, services, vote_rounds
 from cbpar.needs.forms import NeedForm
 from cbpar.needs.models import Need, NeedCategory, VoteMethod, VoteRound
 from cbpar.projects.models import Project
 from cbpar.projects.services import load_for_member
-from cbpar.security import Cap, membership_can, require, require_login
+from cbpar.security import Cap, membership_can
 
 
 def round_json(vote: VoteRound, project: Project) -> dict[str, Any]:
     """A round and its turnout in numbers; never a ballot (those only after the close, from
     the results and the shuffled downloads)."""
-    turnout = services.turnout(vote)
+    turnout = vote_rounds.turnout(vote)
     return {
         "id": vote.id,
         "title": vote.title,
         "method": vote.method.value,
-        "state": services.state(vote),
+        "state": vote_rounds.state(vote),
         "opens_at": vote.opens_at.isoformat(),
         "closes_at": vote.closes_at.isoformat(),
         "closed_at": vote.closed_at.isoformat() if vote.closed_at else None,
@@ -71,8 +72,6 @@ NEED_FIELDS = ("title", "description", "category", "village_ids")
 
 def _propose(project: Project):
     """Propose a need (NeedForm's checks; committee members may propose), once per client_id."""
-    if not membership_can(g.membership, Cap.PROPOSE_NEEDS):
-        abort(403)
     body = writing.json_body()
     client_id = idempotency.client_id_of(body)
     found = idempotency.existing(project, "need", client_id)
@@ -98,7 +97,7 @@ def _propose(project: Project):
 
 
 @bp.route("/projects/<slug>/needs", methods=["GET", "POST"])
-@require(Cap.VIEW_PROJECT)
+@require(Cap.VIEW_PROJECT, write=Cap.PROPOSE_NEEDS)
 def needs_list(project: Project):
     if request.method == "POST":
         return _propose(project)
@@ -127,7 +126,7 @@ def _time(body: dict[str, Any], name: str) -> datetime:
 
 
 @bp.route("/projects/<slug>/votes", methods=["GET", "POST"])
-@require(Cap.VIEW_PROJECT)
+@require(Cap.VIEW_PROJECT, write=Cap.MANAGE_VOTES)
 def votes_list(project: Project):
     if request.method == "POST":
         if not membership_can(g.membership, Cap.MANAGE_VOTES):
@@ -162,15 +161,15 @@ def votes_list(project: Project):
             "closes_at": closes_at,
         }
         try:
-            vote = services.create_round(project, data, current_user)
-        except services.RoundError as exc:
+            vote = vote_rounds.create_round(project, data, current_user)
+        except vote_rounds.RoundError as exc:
             return error(None, str(exc))
         response = json_response(round_json(vote, project), request, status=201)
         response.headers["Location"] = url_for("api.vote_round", round_id=vote.id, _external=True)
         return response
     items = [
-        {"id": r.id, "title": r.title, "method": r.method.value, "state": services.state(r)}
-        for r in db.session.scalars(services.rounds_query(project).limit(1000))
+        {"id": r.id, "title": r.title, "method": r.method.value, "state": vote_rounds.state(r)}
+        for r in db.session.scalars(vote_rounds.rounds_query(project).limit(1000))
     ]
     return json_response({"votes": items, "count": len(items)}, request)
 
@@ -199,7 +198,7 @@ def vote_close(round_id: int):
     vote, project = _load(round_id)
     if not membership_can(g.membership, Cap.MANAGE_VOTES):
         return error(None, "only coordinators and researchers close vote rounds", 403)
-    services.close_round(vote, current_user)
+    vote_rounds.close_round(vote, current_user)
     return json_response(round_json(vote, project), request, cache_control="no-store")
 
 
@@ -207,9 +206,9 @@ def vote_close(round_id: int):
 @require_login
 def vote_ballot(round_id: int):
     vote, _project = _load(round_id)
-    if not services.may_vote(vote, g.membership):
+    if not vote_rounds.can_vote(g.membership, vote):
         return error(None, "you may not vote in this round", 403)
-    if services.state(vote) != "open":
+    if vote_rounds.state(vote) != "open":
         return error(None, "this round is not open", 409)
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
@@ -223,14 +222,14 @@ def vote_ballot(round_id: int):
     ):
         return error(key, "a list of need ids")
     try:
-        receipt = services.cast_ballot(vote, g.membership, choices)
-    except services.TookPaperSheet as exc:
+        receipt = ballots.cast_ballot(vote, g.membership, choices)
+    except vote_rounds.TookPaperSheet as exc:
         return error(None, str(exc), 409)
-    except services.BallotError as exc:
+    except vote_rounds.BallotError as exc:
         return error(key, str(exc))
-    except services.RoundNotOpen:
+    except vote_rounds.RoundNotOpen:
         return error(None, "this round is not open", 409)
-    except services.NotEligible:
+    except vote_rounds.NotEligible:
         return error(None, "you may not vote in this round", 403)
     return json_response({"receipt": receipt, "round": vote.id}, request, status=201,
                          cache_control="no-store")  # fmt: skip
@@ -240,7 +239,7 @@ def vote_ballot(round_id: int):
 @require_login
 def vote_results(round_id: int):
     vote, _project = _load(round_id)
-    result = services.result_of(vote)
+    result = vote_rounds.result_of(vote)
     if result is None:
         return error(None, "results are published when the round closes", 409)
     body = {

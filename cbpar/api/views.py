@@ -3,9 +3,9 @@
 from flask import jsonify, url_for
 from flask_login import current_user
 
+from cbpar.access import require_login
 from cbpar.api import bp
 from cbpar.projects.services import projects_for_user
-from cbpar.security import require_login
 
 
 @bp.route("/me")

@@ -24,11 +24,15 @@ import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from flask import Response, jsonify, request
+from flask import Response, abort, g, jsonify, request
 from flask_babel import gettext as _
+from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from cbpar.api import bp, idempotency
+from cbpar.db import db
+from cbpar.projects.models import Project
+from cbpar.projects.services import load_for_member
 from cbpar.web import paginate
 
 PER_PAGE = 100
@@ -186,12 +190,6 @@ def page_of(query: Any, to_json: Callable[[Any], dict[str, Any]], key: str) -> R
 
 def member_project(project_id: int) -> Any:
     """The record's project if the caller is a member (g.project, g.membership set); else 404."""
-    from flask import abort, g
-    from flask_login import current_user
-
-    from cbpar.db import db
-    from cbpar.projects.models import Project
-    from cbpar.projects.services import load_for_member
 
     stored = db.session.get(Project, project_id) or abort(404)
     project, membership = load_for_member(stored.slug, current_user)

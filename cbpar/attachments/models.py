@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cbpar.db import Base, CreatedMixin
+from cbpar.db import Base, CreatedMixin, ProjectScoped
 
 if TYPE_CHECKING:
     from cbpar.auth.models import User
 
 
-class Attachment(CreatedMixin, Base):
+class Attachment(ProjectScoped, CreatedMixin, Base):
     """A stored file, under a generated name (never the uploader's): in the instance folder
     or in the database (`AttachmentBlob`), as CBPAR_ATTACHMENT_STORAGE says."""
 
@@ -21,9 +21,6 @@ class Attachment(CreatedMixin, Base):
     __table_args__ = (Index("ix_attachment_target", "target_type", "target_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(
-        ForeignKey("project.id", ondelete="CASCADE"), index=True
-    )
     target_type: Mapped[str] = mapped_column(String(32))  # a links registry name
     target_id: Mapped[int]
     stored_name: Mapped[str] = mapped_column(String(64), unique=True)

@@ -1,7 +1,7 @@
 """Attachments: type checked by content, stored under generated names, served after a check.
 
-A feature makes its records take attachments with `register_target(name, can_view,
-can_attach)`; both are functions of (record, membership).
+A feature makes its records take attachments with `register_target(app, name, can_view,
+can_attach)` from its integration; both are functions of (record, membership).
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from cbpar import audit, links
+from cbpar import audit, links, registry
 from cbpar.attachments import storage
 from cbpar.attachments.models import Attachment
 from cbpar.db import db
@@ -32,11 +32,13 @@ class Target:
     can_attach: Callable[[Any, Any], bool]
 
 
-TARGETS: dict[str, Target] = {}
+def targets(app: Flask | None = None) -> dict[str, Target]:
+    """The record types that take attachments in this app, by name."""
+    return registry.slot("attachment_targets", dict, app)
 
 
-def register_target(name: str, can_view: Callable, can_attach: Callable) -> None:
-    TARGETS[name] = Target(can_view, can_attach)
+def register_target(app: Flask, name: str, can_view: Callable, can_attach: Callable) -> None:
+    targets(app)[name] = Target(can_view, can_attach)
 
 
 class Refused(ValueError):
@@ -94,17 +96,17 @@ def target_name(record: Any) -> str:
 
 
 def can_view(record: Any, membership: Any) -> bool:
-    target = TARGETS.get(target_name(record))
+    target = targets().get(target_name(record))
     return target is not None and target.can_view(record, membership)
 
 
 def can_attach(record: Any, membership: Any) -> bool:
-    target = TARGETS.get(target_name(record))
+    target = targets().get(target_name(record))
     return target is not None and target.can_attach(record, membership)
 
 
 def resolve_target(project: Any, type_name: str, target_id: int) -> Any | None:
-    if type_name not in TARGETS:
+    if type_name not in targets():
         return None
     return links.resolve(project.id, type_name, target_id)
 
@@ -124,7 +126,7 @@ def list_for(record: Any) -> list[Attachment]:
     )
 
 
-def get(project: Any, attachment_id: int) -> Attachment | None:
+def get_attachment(project: Any, attachment_id: int) -> Attachment | None:
     return db.session.scalar(
         select(Attachment).where(
             Attachment.id == attachment_id, Attachment.project_id == project.id
@@ -136,7 +138,7 @@ def target_of(attachment: Attachment) -> Any | None:
     return links.resolve(attachment.project_id, attachment.target_type, attachment.target_id)
 
 
-def save(record: Any, stream: IO[bytes], filename: str, user: Any) -> Attachment:
+def save_attachment(record: Any, stream: IO[bytes], filename: str, user: Any) -> Attachment:
     limit = max_bytes()
     data = stream.read(limit + 1)
     if len(data) > limit:
@@ -175,7 +177,7 @@ def save(record: Any, stream: IO[bytes], filename: str, user: Any) -> Attachment
     return attachment
 
 
-def delete(attachment: Attachment) -> None:
+def delete_attachment(attachment: Attachment) -> None:
     """The row and its file (erasure relies on this: no copy is left in either storage)."""
     audit.record(
         "attachment_deleted",
@@ -189,4 +191,4 @@ def delete(attachment: Attachment) -> None:
 
 def delete_all_for(record: Any) -> None:
     for attachment in list_for(record):
-        delete(attachment)
+        delete_attachment(attachment)

@@ -19,8 +19,10 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, event, select
+from sqlalchemy.orm import Session
 
+from cbpar.attachments.models import AttachmentBlob
 from cbpar.db import db
 
 STORED_NAME = re.compile(r"^[0-9a-f]{32}\.(jpg|png|gif|webp|pdf)$")
@@ -44,6 +46,21 @@ class Storage(Protocol):
 
     def where(self) -> str:
         """For operators: where the files are."""
+
+
+_DELETE_AFTER_COMMIT = "cbpar_files_to_delete"
+
+
+@event.listens_for(Session, "after_commit")
+def _delete_committed(session: Session) -> None:
+    for path in session.info.pop(_DELETE_AFTER_COMMIT, ()):
+        path.unlink(missing_ok=True)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _keep_rolled_back(session: Session, previous_transaction: Any) -> None:
+    if previous_transaction.parent is None:  # the whole transaction, not a savepoint
+        session.info.pop(_DELETE_AFTER_COMMIT, None)
 
 
 def folder_of(project_id: int) -> Path:
@@ -84,11 +101,17 @@ class FolderStorage:
         return path is not None and path.is_file()
 
     def delete(self, ref: Any) -> None:
+        """The file goes once the transaction commits: a rolled-back deletion or erasure
+        keeps it, as it keeps the attachment's row."""
+        path = self.path(ref)
+        if path is not None:
+            db.session.connection()  # tie the deletion to this transaction's commit or rollback
+            db.session.info.setdefault(_DELETE_AFTER_COMMIT, []).append(path)
+
+    def discard(self, ref: Any) -> None:
         path = self.path(ref)
         if path is not None:
             path.unlink(missing_ok=True)
-
-    discard = delete
 
     def where(self) -> str:
         return str(Path(current_app.instance_path, "uploads"))
@@ -98,30 +121,22 @@ class DatabaseStorage:
     """Rows of `attachment_blob`, in the request's transaction (a rollback removes them)."""
 
     def save(self, ref: Any, chunks: Iterable[bytes]) -> None:
-        from cbpar.attachments.models import AttachmentBlob
-
         db.session.add(AttachmentBlob(attachment_id=ref.id, data=b"".join(chunks)))
         db.session.flush()
 
     def open(self, ref: Any) -> IO[bytes] | None:
-        from cbpar.attachments.models import AttachmentBlob
-
         data = db.session.scalar(
             select(AttachmentBlob.data).where(AttachmentBlob.attachment_id == ref.id)
         )
         return None if data is None else io.BytesIO(data)
 
     def exists(self, ref: Any) -> bool:
-        from cbpar.attachments.models import AttachmentBlob
-
         found = db.session.scalar(
             select(AttachmentBlob.attachment_id).where(AttachmentBlob.attachment_id == ref.id)
         )
         return found is not None
 
     def delete(self, ref: Any) -> None:
-        from cbpar.attachments.models import AttachmentBlob
-
         db.session.execute(delete(AttachmentBlob).where(AttachmentBlob.attachment_id == ref.id))
 
     def discard(self, ref: Any) -> None:

@@ -7,25 +7,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from cbpar import links
+from cbpar.access import require
 from cbpar.attachments import bp, services
-from cbpar.auth.forms import EmptyForm
+from cbpar.forms import check_button
 from cbpar.projects.models import Project
-from cbpar.security import Cap, require
+from cbpar.security import Cap
 
 INLINE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
-
-
-@bp.app_template_global()
-def attachments_of(record):
-    """For templates: the attachments of `record`, or None if the member may not see them."""
-    if not services.can_view(record, g.membership):
-        return None
-    return services.list_for(record)
-
-
-@bp.app_template_global()
-def attachment_target_name(record) -> str:
-    return links.type_of(record).name
 
 
 def _back(project: Project, record):
@@ -40,14 +28,13 @@ def upload(project: Project, target_type: str, target_id: int):
         abort(404)
     if not services.can_attach(record, g.membership):
         abort(403)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    check_button()
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         flash(_("Choose a file to attach."), "error")
         return _back(project, record)
     try:
-        services.save(record, upload.stream, upload.filename, current_user)
+        services.save_attachment(record, upload.stream, upload.filename, current_user)
     except services.Refused as refused:
         if refused.too_large:
             abort(413)
@@ -60,7 +47,7 @@ def upload(project: Project, target_type: str, target_id: int):
 @bp.route("/projects/<slug>/attachments/<int:attachment_id>")
 @require(Cap.VIEW_PROJECT)
 def download(project: Project, attachment_id: int):
-    attachment = services.get(project, attachment_id) or abort(404)
+    attachment = services.get_attachment(project, attachment_id) or abort(404)
     record = services.target_of(attachment)
     if record is None or not services.can_view(record, g.membership):
         abort(404)
@@ -82,14 +69,13 @@ def download(project: Project, attachment_id: int):
 @bp.route("/projects/<slug>/attachments/<int:attachment_id>/delete", methods=["POST"])
 @require(Cap.VIEW_PROJECT)
 def delete(project: Project, attachment_id: int):
-    attachment = services.get(project, attachment_id) or abort(404)
+    attachment = services.get_attachment(project, attachment_id) or abort(404)
     record = services.target_of(attachment)
     if record is None or not services.can_view(record, g.membership):
         abort(404)
     if not services.can_attach(record, g.membership):
         abort(403)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    services.delete(attachment)
+    check_button()
+    services.delete_attachment(attachment)
     flash(_("Attachment deleted."), "success")
     return _back(project, record)

@@ -56,7 +56,3 @@ class ApiTokenForm(FlaskForm):
         validators=[InputRequired(), Length(max=80)],
         description=_l("What the token is for, e.g. 'import script'."),
     )
-
-
-class EmptyForm(FlaskForm):
-    """A button that changes something: only the CSRF token is sent."""

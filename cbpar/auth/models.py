@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cbpar.db import Base, CreatedMixin, str_enum
+from cbpar.db import Authored, Base, CreatedMixin, str_enum
 from cbpar.security import Role
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ class User(CreatedMixin, Base):
         return self.display_name or self.username
 
 
-class Invitation(CreatedMixin, Base):
+class Invitation(Authored, CreatedMixin, Base):
     """A one-time link to join a project with a role.
 
     It names an existing account (user_id) or only the username typed for a new person: that
@@ -80,7 +80,6 @@ class Invitation(CreatedMixin, Base):
     )
     role: Mapped[Role | None] = mapped_column(str_enum(Role, length=20))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     expires_at: Mapped[datetime]
     # Set when the link is accepted, replaced by a newer one or cancelled: it works once.
     used_at: Mapped[datetime | None]

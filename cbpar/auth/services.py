@@ -266,3 +266,10 @@ def active_tokens(user: User) -> list[ApiToken]:
             .order_by(ApiToken.created_at.desc())
         )
     )
+
+
+def own_api_token(user: User, token_id: int) -> ApiToken | None:
+    """One of the user's own tokens, or None (another person's token is not theirs to see)."""
+    return db.session.scalar(
+        select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id)
+    )

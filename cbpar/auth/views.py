@@ -8,24 +8,21 @@ from flask import abort, flash, redirect, render_template, request, session, url
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
 from cbpar import audit
+from cbpar.access import public, require_login
 from cbpar.auth import bp, services, throttle
 from cbpar.auth.forms import (
     ApiTokenForm,
     ChangePasswordForm,
-    EmptyForm,
     LoginForm,
     ProfileForm,
     SetPasswordForm,
 )
-from cbpar.auth.models import ApiToken
-from cbpar.db import db
+from cbpar.forms import EmptyForm, check_button
 from cbpar.i18n import SUPPORTED_LOCALES
 from cbpar.projects import services as project_services
-from cbpar.security import public, require_login
 from cbpar.web import invalid, no_store
 
 
@@ -77,9 +74,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @require_login
 def logout():
-    form = EmptyForm()
-    if not form.validate_on_submit():
-        abort(400)
+    check_button()
     services.log_out(current_user._get_current_object())
     flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))
@@ -219,14 +214,8 @@ def create_token():
 @bp.route("/profile/tokens/<int:token_id>/revoke", methods=["POST"])
 @require_login
 def revoke_token(token_id: int):
-    form = EmptyForm()
-    token = db.session.scalar(
-        select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == current_user.id)
-    )
-    if token is None:
-        abort(404)
-    if not form.validate_on_submit():
-        abort(400)
+    token = services.own_api_token(current_user._get_current_object(), token_id) or abort(404)
+    check_button()
     services.revoke_api_token(token, current_user._get_current_object())
     flash(_("The token is revoked."), "success")
     return redirect(url_for("auth.profile"))

@@ -8,22 +8,19 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cbpar.db import Base, CreatedMixin
+from cbpar.db import Base, CreatedMixin, ProjectScoped
 
 if TYPE_CHECKING:
     from cbpar.auth.models import User
 
 
-class Comment(CreatedMixin, Base):
+class Comment(ProjectScoped, CreatedMixin, Base):
     """A comment; `target_type` is a name from the links registry ("memo", "meeting", ...)."""
 
     __tablename__ = "comment"
     __table_args__ = (Index("ix_comment_target", "target_type", "target_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(
-        ForeignKey("project.id", ondelete="CASCADE"), index=True
-    )
     target_type: Mapped[str] = mapped_column(String(32))
     target_id: Mapped[int]
     # One level of replies: a reply's parent is always a top-level comment.

@@ -2,7 +2,7 @@
 
 Any record type in the links registry can carry comments: its `visible` rule decides who
 reads them, and the COMMENT capability who writes. A feature whose records must not be
-discussed calls `exclude(name)`.
+discussed calls `exclude(app, name)` from its integration.
 """
 
 from __future__ import annotations
@@ -11,25 +11,28 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from cbpar import audit, links, search
+from cbpar import audit, links, registry, search
 from cbpar.comments.models import Comment
 from cbpar.db import db, utcnow
-from cbpar.security import Cap, membership_can
 from cbpar.text import plain_text, render_markdown
-
-EXCLUDED: set[str] = set()
 
 
 class CommentError(ValueError):
     """A comment that may not be written (e.g. a reply to a reply)."""
 
 
-def exclude(type_name: str) -> None:
+def excluded(app: Flask | None = None) -> set[str]:
+    """The record types that take no comments in this app."""
+    return registry.slot("comment_exclusions", set, app)
+
+
+def exclude(app: Flask, type_name: str) -> None:
     """Records of this type take no comments (e.g. interviews: their content is confidential)."""
-    EXCLUDED.add(type_name)
+    excluded(app).add(type_name)
 
 
 def target_name(record: Any) -> str:
@@ -38,15 +41,11 @@ def target_name(record: Any) -> str:
 
 def can_read(record: Any, membership: Any) -> bool:
     record_type = links.type_of(record)
-    return record_type.name not in EXCLUDED and record_type.visible(record, membership)
-
-
-def can_write(record: Any, membership: Any) -> bool:
-    return membership_can(membership, Cap.COMMENT) and can_read(record, membership)
+    return record_type.name not in excluded() and record_type.visible(record, membership)
 
 
 def resolve_target(project: Any, type_name: str, target_id: int) -> Any | None:
-    if type_name in EXCLUDED:
+    if type_name in excluded():
         return None
     return links.resolve(project.id, type_name, target_id)
 
@@ -85,26 +84,7 @@ def thread(record: Any) -> list[Entry]:
     return [e for e in entries.values() if not (e.comment.deleted and not e.replies)]
 
 
-def count_for(type_name: str, ids: list[int]) -> dict[int, int]:
-    """How many visible comments each record has (for lists), in one query."""
-    from sqlalchemy import func
-
-    if not ids:
-        return {}
-    rows = db.session.execute(
-        select(Comment.target_id, func.count())
-        .where(
-            Comment.target_type == type_name,
-            Comment.target_id.in_(ids),
-            Comment.deleted.is_(False),
-            Comment.hidden.is_(False),
-        )
-        .group_by(Comment.target_id)
-    )
-    return dict(rows.all())
-
-
-def get(project: Any, comment_id: int) -> Comment | None:
+def get_comment(project: Any, comment_id: int) -> Comment | None:
     return db.session.scalar(
         select(Comment).where(Comment.id == comment_id, Comment.project_id == project.id)
     )
@@ -114,7 +94,7 @@ def target_of(comment: Comment) -> Any | None:
     return links.resolve(comment.project_id, comment.target_type, comment.target_id)
 
 
-def add(record: Any, author: Any, body: str, parent_id: int | None = None) -> Comment:
+def add_comment(record: Any, author: Any, body: str, parent_id: int | None = None) -> Comment:
     if parent_id is not None:
         parent = db.session.get(Comment, parent_id)
         if (
@@ -146,7 +126,7 @@ def add(record: Any, author: Any, body: str, parent_id: int | None = None) -> Co
     return comment
 
 
-def can_edit(comment: Comment, user: Any) -> bool:
+def can_edit(user: Any, comment: Comment) -> bool:
     return not comment.deleted and comment.author_id == getattr(user, "id", None)
 
 
@@ -157,7 +137,7 @@ def edit(comment: Comment, body: str) -> None:
     audit.record("comment_edited", comment, project=comment.project_id)
 
 
-def delete(comment: Comment) -> None:
+def delete_comment(comment: Comment) -> None:
     """Soft delete: replies under it stay readable; the text is gone."""
     comment.deleted = True
     comment.body = ""
@@ -192,7 +172,7 @@ def search_comments(project: Any, membership: Any, terms: list[str], limit: int)
                 Comment.project_id == project.id,
                 Comment.deleted.is_(False),
                 Comment.hidden.is_(False),
-                Comment.target_type.not_in(EXCLUDED or {""}),
+                Comment.target_type.not_in(excluded() or {""}),
                 search.matches([Comment.body], terms),
             )
             .order_by(Comment.created_at.desc())
@@ -205,7 +185,7 @@ def search_comments(project: Any, membership: Any, terms: list[str], limit: int)
         by_type[comment.target_type].add(comment.target_id)
     readable: dict[tuple[str, int], Any] = {}
     for type_name, ids in by_type.items():
-        record_type = links.REGISTRY.get(type_name)
+        record_type = links.record_types().get(type_name)
         if record_type is None:
             continue
         model = record_type.model
@@ -217,7 +197,7 @@ def search_comments(project: Any, membership: Any, terms: list[str], limit: int)
         record = readable.get((comment.target_type, comment.target_id))
         if record is None:
             continue
-        record_type = links.REGISTRY[comment.target_type]
+        record_type = links.record_types()[comment.target_type]
         hits.append(
             search.Hit(
                 type="comment",
@@ -232,6 +212,3 @@ def search_comments(project: Any, membership: Any, terms: list[str], limit: int)
         if len(hits) >= limit:
             break
     return hits
-
-
-search.register("comment", search_comments)

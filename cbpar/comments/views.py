@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template
+from flask import abort, flash, g, redirect
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from cbpar import links
-from cbpar.auth.forms import EmptyForm
+from cbpar.access import require
 from cbpar.comments import bp, services
 from cbpar.comments.forms import CommentForm
+from cbpar.forms import check_button
 from cbpar.projects.models import Project
-from cbpar.security import Cap, require
-from cbpar.web import invalid
-
-
-@bp.app_template_global()
-def comment_thread(record):
-    """For templates: the comments on `record` (empty if the member may not read them)."""
-    if not services.can_read(record, g.membership):
-        return None
-    return services.thread(record)
-
-
-@bp.app_template_global()
-def comment_target_name(record) -> str:
-    return links.type_of(record).name
+from cbpar.security import Cap
+from cbpar.web import form_page, invalid
 
 
 def _back(project: Project, record, comment_id: int | None = None):
@@ -34,7 +22,7 @@ def _back(project: Project, record, comment_id: int | None = None):
 
 
 def _own_comment(project: Project, comment_id: int):
-    comment = services.get(project, comment_id) or abort(404)
+    comment = services.get_comment(project, comment_id) or abort(404)
     record = services.target_of(comment)
     if record is None or not services.can_read(record, g.membership):
         abort(404)
@@ -59,7 +47,7 @@ def add(project: Project, target_type: str, target_id: int):
         )
     parent_id = int(form.parent_id.data) if (form.parent_id.data or "").isdigit() else None
     try:
-        comment = services.add(record, current_user, form.body.data, parent_id)
+        comment = services.add_comment(record, current_user, form.body.data, parent_id)
     except services.CommentError:
         abort(400)
     flash(_("Comment posted."), "success")
@@ -70,7 +58,7 @@ def add(project: Project, target_type: str, target_id: int):
 @require(Cap.COMMENT)
 def edit(project: Project, comment_id: int):
     comment, record = _own_comment(project, comment_id)
-    if not services.can_edit(comment, current_user):
+    if not services.can_edit(current_user, comment):
         abort(403)
     form = CommentForm(obj=comment)
     context = {
@@ -84,20 +72,17 @@ def edit(project: Project, comment_id: int):
         services.edit(comment, form.body.data)
         flash(_("Comment saved."), "success")
         return _back(project, record, comment.id)
-    if form.is_submitted():
-        return invalid("comments/form.html", **context)
-    return render_template("comments/form.html", **context)
+    return form_page("comments/form.html", **context)
 
 
 @bp.route("/projects/<slug>/comments/<int:comment_id>/delete", methods=["POST"])
 @require(Cap.COMMENT)
 def delete(project: Project, comment_id: int):
     comment, record = _own_comment(project, comment_id)
-    if not services.can_edit(comment, current_user):
+    if not services.can_edit(current_user, comment):
         abort(403)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    services.delete(comment)
+    check_button()
+    services.delete_comment(comment)
     flash(_("Comment deleted."), "success")
     return _back(project, record)
 
@@ -106,8 +91,7 @@ def delete(project: Project, comment_id: int):
 @require(Cap.MANAGE_PROJECT)
 def hide(project: Project, comment_id: int):
     comment, record = _own_comment(project, comment_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    check_button()
     services.set_hidden(comment, not comment.hidden, current_user)
     flash(_("Comment hidden.") if comment.hidden else _("Comment shown again."), "success")
     return _back(project, record, comment.id)

@@ -7,10 +7,12 @@ import secrets
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, g, jsonify, render_template, request
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from cbpar.extensions import csrf
+from cbpar.mapping.basemap import tile_url
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 
@@ -49,8 +51,6 @@ def tile_host_source(template: str | None) -> str | None:
 
 def img_sources(tiles: str) -> str:
     """`img-src`: the app itself, data: URLs (Leaflet's icons), and the configured tile host."""
-    from cbpar.mapping.basemap import tile_url
-
     host = tile_host_source(tile_url(tiles))
     return " ".join(["'self'", "data:", *([host] if host else [])])
 
@@ -106,8 +106,6 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
-        from flask_babel import gettext as _
-
         return render_error(
             400,
             _("The form expired"),
@@ -116,8 +114,6 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        from flask_babel import gettext as _
-
         messages = {
             400: (_("Bad request"), _("The request could not be understood. Nothing was saved.")),
             401: (_("Log-in needed"), _("Log in, or send a valid API token.")),
@@ -133,8 +129,6 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def server_error(exc: Exception):
-        from flask_babel import gettext as _
-
         propagate = app.config.get("PROPAGATE_EXCEPTIONS")
         if propagate if propagate is not None else (app.debug or app.testing):
             raise exc

@@ -3,9 +3,9 @@
 from flask import jsonify
 from sqlalchemy import text
 
+from cbpar.access import public
 from cbpar.core import bp
 from cbpar.db import db
-from cbpar.security import public
 
 
 @bp.route("/healthz")

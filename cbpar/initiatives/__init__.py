@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("initiatives", __name__)
 
-from cbpar.initiatives import views  # noqa: E402,F401
+from cbpar.initiatives import impact_views, views  # noqa: E402,F401

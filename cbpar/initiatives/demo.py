@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from cbpar.db import db
-from cbpar.initiatives import services
+from cbpar.initiatives import funding, results, services
 from cbpar.initiatives.models import (
     ContributionKind,
     ContributionStatus,
@@ -62,7 +62,7 @@ def _existing(project: Project, title: str) -> Initiative | None:
 def _funders(project: Project) -> dict[str, int]:
     ids = {}
     for name, type_, place in FUNDERS:
-        funder = services.funder_named(project, name) or services.create_funder(
+        funder = funding.funder_named(project, name) or funding.create_funder(
             project, name, type_, place
         )
         ids[name] = funder.id
@@ -71,7 +71,7 @@ def _funders(project: Project) -> dict[str, int]:
 
 def _contribute(initiative: Initiative, funder_id: int, **data: Any) -> None:
     data.setdefault("currency", "CNY")
-    services.add_contribution(initiative, {"funder_id": funder_id, "status": RECEIVED, **data})
+    funding.add_contribution(initiative, {"funder_id": funder_id, "status": RECEIVED, **data})
 
 
 def _kindergarten(project: Project, funders: dict[str, int]) -> None:
@@ -90,7 +90,7 @@ def _kindergarten(project: Project, funders: dict[str, int]) -> None:
             Facility.name.contains("Shuanghe"),
         )
     )
-    initiative = services.create(
+    initiative = services.create_initiative(
         project,
         {
             "title": KINDERGARTEN,
@@ -137,13 +137,13 @@ def _kindergarten(project: Project, funders: dict[str, int]) -> None:
         ("First cohort enrolled", date(2022, 9, 1), date(2022, 9, 1)),
     ]:
         services.add_milestone(initiative, {"title": title, "planned_on": planned, "done_on": done})
-    services.add_indicator(
+    results.add_indicator(
         initiative,
         {"name": "Children enrolled in the first cohort", "unit": "children",
          "source": IndicatorSource.MANUAL, "baseline": Decimal(0), "target": Decimal(60),
          "current": Decimal(42)},
     )  # fmt: skip
-    services.add_indicator(
+    results.add_indicator(
         initiative,
         {"name": "Children under 6 living within 5 km of an operating kindergarten",
          "unit": "children", "source": IndicatorSource.COMPUTED,
@@ -151,8 +151,8 @@ def _kindergarten(project: Project, funders: dict[str, int]) -> None:
          "within_km": Decimal(5)},
     )  # fmt: skip
     # The story's status flow: building, then open; the map's kindergarten follows.
-    services.update(initiative, {"status": InitiativeStatus.IN_PROGRESS})
-    services.update(
+    services.update_initiative(initiative, {"status": InitiativeStatus.IN_PROGRESS})
+    services.update_initiative(
         initiative, {"status": InitiativeStatus.COMPLETED, "opened_on": date(2022, 9, 1)}
     )
     services.mark_needs_met(initiative, {n.id for n in needs})
@@ -164,7 +164,7 @@ def _social_work(project: Project, funders: dict[str, int]) -> None:
     needs = _needs_like(
         project, "social work", "Social work", "social-work", "after-school", "社工"
     )
-    initiative = services.create(
+    initiative = services.create_initiative(
         project,
         {
             "title": SOCIAL_WORK,
@@ -198,7 +198,7 @@ def _social_work(project: Project, funders: dict[str, int]) -> None:
         ("Volunteer tutors trained", date(2023, 3, 31), None),
     ]:
         services.add_milestone(initiative, {"title": title, "planned_on": planned, "done_on": done})
-    services.add_indicator(
+    results.add_indicator(
         initiative,
         {"name": "Children in the weekly after-school group", "unit": "children",
          "source": IndicatorSource.MANUAL, "baseline": Decimal(0), "target": Decimal(40),
@@ -220,7 +220,7 @@ def _support(project: Project) -> None:
          date(2023, 10, 30)),
     ]:  # fmt: skip
         if given not in done:
-            services.add_support(
+            results.add_support(
                 project,
                 {
                     "place": place,
@@ -249,7 +249,7 @@ def _other_states(project: Project, funders: dict[str, int]) -> None:
     for title, status, description in OTHERS:
         if _existing(project, title) is not None:
             continue
-        initiative = services.create(
+        initiative = services.create_initiative(
             project,
             {"title": title, "status": status, "description": description,
              "lead_organisation": "Shuanghe Social-Work Station (fictional)",

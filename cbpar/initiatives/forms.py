@@ -26,17 +26,10 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from cbpar.forms import label_choices, optional_int
-from cbpar.initiatives.labels import (
-    CONTRIBUTION_STATUS_LABELS,
-    FUNDER_TYPE_LABELS,
-    KIND_LABELS,
-    MEASURE_LABELS,
-    SOURCE_LABELS,
-    STATUS_LABELS,
-)
 from cbpar.initiatives.models import (
     ContributionKind,
     ContributionStatus,
+    FunderType,
     IndicatorSource,
     InitiativeStatus,
     MapMeasure,
@@ -145,7 +138,7 @@ class InitiativeForm(FlaskForm):
         description=_l("Markdown: what will be done, for whom, and why."),
     )
     status = SelectField(
-        _l("Status"), choices=lambda: label_choices(STATUS_LABELS), validators=[InputRequired()]
+        _l("Status"), choices=lambda: label_choices(InitiativeStatus), validators=[InputRequired()]
     )
     need_ids = MultiCheckboxField(_l("Needs it answers"), coerce=int, validators=[Optional()])
     lead_user_id = SelectField(_l("Lead (a member)"), coerce=optional_int, validators=[Optional()])
@@ -244,7 +237,7 @@ class FunderForm(FlaskForm):
     name = StringField(_l("Funder's name"), validators=[InputRequired(), Length(max=200)])
     type = SelectField(
         _l("Type of funder"),
-        choices=lambda: label_choices(FUNDER_TYPE_LABELS),
+        choices=lambda: label_choices(FunderType),
         validators=[InputRequired()],
     )
     place = StringField(
@@ -256,12 +249,12 @@ class ContributionForm(FlaskForm):
     funder_id = SelectField(_l("Funder"), coerce=optional_int, validators=[InputRequired()])
     kind = SelectField(
         _l("Cash or in kind"),
-        choices=lambda: label_choices(KIND_LABELS),
+        choices=lambda: label_choices(ContributionKind),
         validators=[InputRequired()],
     )
     status = SelectField(
         _l("Status"),
-        choices=lambda: label_choices(CONTRIBUTION_STATUS_LABELS),
+        choices=lambda: label_choices(ContributionStatus),
         validators=[InputRequired()],
     )
     amount = DecimalText(_l("Amount (cash)"), validators=[Optional()])
@@ -354,7 +347,7 @@ class IndicatorForm(FlaskForm):
         _l("Unit"), validators=[Optional(), Length(max=60)], description=_l("E.g. children")
     )
     source = SelectField(
-        _l("Value"), choices=lambda: label_choices(SOURCE_LABELS), validators=[InputRequired()]
+        _l("Value"), choices=lambda: label_choices(IndicatorSource), validators=[InputRequired()]
     )
     baseline = DecimalText(_l("Baseline"), places=4, maximum=MAX_FIGURE, validators=[Optional()])
     target = DecimalText(_l("Target"), places=4, maximum=MAX_FIGURE, validators=[Optional()])
@@ -363,18 +356,17 @@ class IndicatorForm(FlaskForm):
     )
     measure = SelectField(
         _l("Who is counted (computed)"),
-        choices=lambda: label_choices(MEASURE_LABELS),
+        choices=lambda: label_choices(MapMeasure),
         validators=[Optional()],
     )
-    facility_kind = SelectField(_l("Near which facilities (computed)"), validators=[Optional()])
+    facility_kind = SelectField(
+        _l("Near which facilities (computed)"),
+        choices=lambda: label_choices(FacilityKind),
+        validators=[Optional()],
+    )
     within_km = DecimalText(
         _l("Within km (computed)"), maximum=Decimal(1000), validators=[Optional()]
     )
-
-    def __init__(self, *args: Any, kind_labels: dict | None = None, **kw: Any):
-        super().__init__(*args, **kw)
-        labels = kind_labels or {k: k.value for k in FacilityKind}
-        self.facility_kind.choices = [SelectChoice(k.value, str(v)) for k, v in labels.items()]
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = super().validate(extra_validators)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, ForeignKey, Numeric, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cbpar.db import Base, CreatedMixin, str_enum, utcnow
+from cbpar.db import Authored, Base, CreatedMixin, ProjectScoped, Versioned, str_enum
+from cbpar.enums import LabelledEnum
 
 if TYPE_CHECKING:
     from cbpar.auth.models import User
@@ -23,46 +24,49 @@ Money = Numeric(14, 2, asdecimal=True)
 Figure = Numeric(16, 4, asdecimal=True)
 
 
-class InitiativeStatus(StrEnum):
-    PROPOSED = "proposed"
-    PLANNING = "planning"
-    FUNDRAISING = "fundraising"
-    IN_PROGRESS = "in_progress"
-    COMPLETED = "completed"
-    CANCELLED = "cancelled"
+class InitiativeStatus(LabelledEnum):
+    PROPOSED = "proposed", _l("Proposed")
+    PLANNING = "planning", _l("Planning")
+    FUNDRAISING = "fundraising", _l("Fundraising")
+    IN_PROGRESS = "in_progress", _l("In progress")
+    COMPLETED = "completed", _l("Completed")
+    CANCELLED = "cancelled", _l("Cancelled")
 
 
-class FunderType(StrEnum):
-    FOUNDATION = "foundation"
-    GOVERNMENT = "government"
-    MASS_ORGANISATION = "mass_organisation"  # youth federation, women's federation, ...
-    NGO = "ngo"
-    COMPANY = "company"
-    INDIVIDUAL = "individual"
-    COMMUNITY = "community"
+class FunderType(LabelledEnum):
+    FOUNDATION = "foundation", _l("Foundation")
+    GOVERNMENT = "government", _l("Government body")
+    MASS_ORGANISATION = (
+        "mass_organisation",
+        _l("Youth federation or other mass organisation"),
+    )  # youth federation, women's federation, ...
+    NGO = "ngo", _l("NGO")
+    COMPANY = "company", _l("Company")
+    INDIVIDUAL = "individual", _l("Individual")
+    COMMUNITY = "community", _l("Community")
 
 
-class ContributionKind(StrEnum):
-    CASH = "cash"
-    IN_KIND = "in_kind"
+class ContributionKind(LabelledEnum):
+    CASH = "cash", _l("Cash")
+    IN_KIND = "in_kind", _l("In kind")
 
 
-class ContributionStatus(StrEnum):
-    PLEDGED = "pledged"
-    RECEIVED = "received"
+class ContributionStatus(LabelledEnum):
+    PLEDGED = "pledged", _l("Pledged")
+    RECEIVED = "received", _l("Received")
 
 
-class IndicatorSource(StrEnum):
-    MANUAL = "manual"
-    COMPUTED = "computed"  # from the map's accessibility analysis
+class IndicatorSource(LabelledEnum):
+    MANUAL = "manual", _l("Entered by hand")
+    COMPUTED = "computed", _l("Computed from the map")  # from the map's accessibility analysis
 
 
-class MapMeasure(StrEnum):
+class MapMeasure(LabelledEnum):
     """What a computed indicator counts within the distance of an operating facility."""
 
-    CHILDREN_UNDER_6 = "children_under_6"
-    HOUSEHOLDS = "households"
-    LEFT_BEHIND_CHILDREN = "left_behind_children"
+    CHILDREN_UNDER_6 = "children_under_6", _l("Children under 6")
+    HOUSEHOLDS = "households", _l("Households")
+    LEFT_BEHIND_CHILDREN = "left_behind_children", _l("Left-behind children")
 
 
 initiative_need = Table(
@@ -73,13 +77,10 @@ initiative_need = Table(
 )
 
 
-class Initiative(CreatedMixin, Base):
+class Initiative(ProjectScoped, Authored, Versioned, CreatedMixin, Base):
     __tablename__ = "initiative"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(
-        ForeignKey("project.id", ondelete="CASCADE"), index=True
-    )
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")  # Markdown
     status: Mapped[InitiativeStatus] = mapped_column(
@@ -97,10 +98,6 @@ class Initiative(CreatedMixin, Base):
     facility_id: Mapped[int | None] = mapped_column(
         ForeignKey("facility.id", ondelete="SET NULL"), index=True
     )
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    # Optimistic locking: an edit based on an older version is refused, not overwritten.
-    version: Mapped[int] = mapped_column(default=1)
 
     needs: Mapped[list[Need]] = relationship(secondary=initiative_need, order_by="Need.title")
     lead_user: Mapped[User | None] = relationship(foreign_keys=[lead_user_id])
@@ -122,8 +119,6 @@ class Initiative(CreatedMixin, Base):
         back_populates="initiative", cascade="all, delete-orphan", order_by="Indicator.id"
     )
 
-    __mapper_args__ = {"version_id_col": version}
-
 
 class InitiativeRole(Base):
     """Who does what: e.g. "village committee" -> "hire a kindergarten teacher"."""
@@ -141,28 +136,27 @@ class InitiativeRole(Base):
     initiative: Mapped[Initiative] = relationship(back_populates="roles")
 
 
-class Funder(CreatedMixin, Base):
+class Funder(ProjectScoped, CreatedMixin, Base):
     __tablename__ = "funder"
     __table_args__ = (UniqueConstraint("project_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(
-        ForeignKey("project.id", ondelete="CASCADE"), index=True
-    )
     name: Mapped[str] = mapped_column(String(200))
     type: Mapped[FunderType] = mapped_column(str_enum(FunderType))
     place: Mapped[str] = mapped_column(String(200), default="")  # e.g. "Beijing"
 
+    @property
+    def is_person(self) -> bool:
+        """A private person: their name is shown only as cbpar.privacy.donor_name allows."""
+        return self.type == FunderType.INDIVIDUAL
 
-class Contribution(CreatedMixin, Base):
+
+class Contribution(ProjectScoped, CreatedMixin, Base):
     """Cash (amount and currency) or in kind (items, quantity, estimated value)."""
 
     __tablename__ = "contribution"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(
-        ForeignKey("project.id", ondelete="CASCADE"), index=True
-    )
     initiative_id: Mapped[int] = mapped_column(
         ForeignKey("initiative.id", ondelete="CASCADE"), index=True
     )
@@ -182,13 +176,10 @@ class Contribution(CreatedMixin, Base):
     funder: Mapped[Funder] = relationship()
 
 
-class Milestone(CreatedMixin, Base):
+class Milestone(ProjectScoped, CreatedMixin, Base):
     __tablename__ = "milestone"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(
-        ForeignKey("project.id", ondelete="CASCADE"), index=True
-    )
     initiative_id: Mapped[int] = mapped_column(
         ForeignKey("initiative.id", ondelete="CASCADE"), index=True
     )
@@ -200,15 +191,12 @@ class Milestone(CreatedMixin, Base):
     initiative: Mapped[Initiative] = relationship(back_populates="milestones")
 
 
-class Indicator(CreatedMixin, Base):
+class Indicator(ProjectScoped, CreatedMixin, Base):
     """A result: entered by hand, or computed from the map as of the start date and today."""
 
     __tablename__ = "indicator"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(
-        ForeignKey("project.id", ondelete="CASCADE"), index=True
-    )
     initiative_id: Mapped[int] = mapped_column(
         ForeignKey("initiative.id", ondelete="CASCADE"), index=True
     )
@@ -228,15 +216,12 @@ class Indicator(CreatedMixin, Base):
     initiative: Mapped[Initiative] = relationship(back_populates="indicators")
 
 
-class SupportPassedOn(CreatedMixin, Base):
+class SupportPassedOn(ProjectScoped, CreatedMixin, Base):
     """Support passed on to other sites: the wider impact beyond the project's villages."""
 
     __tablename__ = "support_passed_on"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(
-        ForeignKey("project.id", ondelete="CASCADE"), index=True
-    )
     initiative_id: Mapped[int | None] = mapped_column(
         ForeignKey("initiative.id", ondelete="SET NULL"), index=True
     )
@@ -248,15 +233,11 @@ class SupportPassedOn(CreatedMixin, Base):
     initiative: Mapped[Initiative | None] = relationship()
 
 
-class TransparencyLink(CreatedMixin, Base):
+class TransparencyLink(ProjectScoped, Authored, CreatedMixin, Base):
     """A revocable public read-only link to a project's transparency page (hash stored only)."""
 
     __tablename__ = "transparency_link"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(
-        ForeignKey("project.id", ondelete="CASCADE"), index=True
-    )
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     revoked_at: Mapped[datetime | None]

@@ -15,11 +15,11 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from cbpar.forms import label_choices
-from cbpar.interviews.models import ASSENT_LABELS, GIVER_LABELS, KIND_LABELS, METHOD_LABELS
+from cbpar.interviews.models import ChildAssent, ConsentGiver, ConsentMethod, InterviewKind
 
 
 class InterviewForm(FlaskForm):
-    kind = SelectField(_l("Kind"), choices=label_choices(KIND_LABELS))
+    kind = SelectField(_l("Kind"), choices=label_choices(InterviewKind))
     held_on = DateField(_l("Date"), validators=[DataRequired()])
     interviewee_role = StringField(
         _l("Interviewee's role"),
@@ -35,9 +35,9 @@ class InterviewForm(FlaskForm):
         description=_l("For a family interview: the household's code, e.g. SH-003."),
     )
     involves_minor = BooleanField(_l("A child (under 18) takes part or is the subject"))
-    consent_method = SelectField(_l("Consent given"), choices=label_choices(METHOD_LABELS))
-    consent_given_by = SelectField(_l("Consent given by"), choices=label_choices(GIVER_LABELS))
-    child_assent = SelectField(_l("Child's assent"), choices=label_choices(ASSENT_LABELS))
+    consent_method = SelectField(_l("Consent given"), choices=label_choices(ConsentMethod))
+    consent_given_by = SelectField(_l("Consent given by"), choices=label_choices(ConsentGiver))
+    child_assent = SelectField(_l("Child's assent"), choices=label_choices(ChildAssent))
     consent_on = DateField(_l("Consent date"), validators=[Optional()])
     covers_notes = BooleanField(_l("Consent covers written notes"))
     covers_audio = BooleanField(_l("Consent covers audio recording"))

@@ -3,65 +3,48 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cbpar.db import Base, CreatedMixin, str_enum, utcnow
+from cbpar.db import Base, CreatedMixin, ProjectScopedNoIndex, Versioned, str_enum
+from cbpar.enums import LabelledEnum
 
 if TYPE_CHECKING:
     from cbpar.auth.models import User
     from cbpar.mapping.models import Household
 
 
-class InterviewKind(StrEnum):
-    KEY_INFORMANT = "key_informant"
-    FAMILY = "family"
+class InterviewKind(LabelledEnum):
+    KEY_INFORMANT = "key_informant", _l("Key-informant interview")
+    FAMILY = "family", _l("In-depth family interview")
 
 
-class ConsentMethod(StrEnum):
-    WRITTEN = "written"
-    VERBAL = "verbal"
+class ConsentMethod(LabelledEnum):
+    WRITTEN = "written", _l("Written")
+    VERBAL = "verbal", _l("Verbal")
 
 
-class ConsentGiver(StrEnum):
-    PERSON = "person"  # the interviewee themself (an adult)
-    GUARDIAN = "guardian"  # a parent or guardian, for a minor
+class ConsentGiver(LabelledEnum):
+    PERSON = "person", _l("The interviewee")  # an adult interviewee themself
+    GUARDIAN = "guardian", _l("A parent or guardian (for a minor)")
 
 
-class ChildAssent(StrEnum):
-    NOT_APPLICABLE = "not_applicable"  # no child takes part
-    GIVEN = "given"
-    REFUSED = "refused"
+class ChildAssent(LabelledEnum):
+    NOT_APPLICABLE = "not_applicable", _l("No child takes part")
+    GIVEN = "given", _l("The child agreed")
+    REFUSED = "refused", _l("The child did not agree")
 
 
-KIND_LABELS = {
-    InterviewKind.KEY_INFORMANT: _l("Key-informant interview"),
-    InterviewKind.FAMILY: _l("In-depth family interview"),
-}
-METHOD_LABELS = {ConsentMethod.WRITTEN: _l("Written"), ConsentMethod.VERBAL: _l("Verbal")}
-GIVER_LABELS = {
-    ConsentGiver.PERSON: _l("The interviewee"),
-    ConsentGiver.GUARDIAN: _l("A parent or guardian (for a minor)"),
-}
-ASSENT_LABELS = {
-    ChildAssent.NOT_APPLICABLE: _l("No child takes part"),
-    ChildAssent.GIVEN: _l("The child agreed"),
-    ChildAssent.REFUSED: _l("The child did not agree"),
-}
-
-
-class Interview(CreatedMixin, Base):
+class Interview(ProjectScopedNoIndex, Versioned, CreatedMixin, Base):
     """One interview. The interviewee is described by role, never by name."""
 
     __tablename__ = "interview"
     __table_args__ = (Index("ix_interview_project_id_held_on", "project_id", "held_on"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
     kind: Mapped[InterviewKind] = mapped_column(str_enum(InterviewKind))
     held_on: Mapped[date]
     interviewer_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
@@ -88,14 +71,9 @@ class Interview(CreatedMixin, Base):
     withdrawn_at: Mapped[datetime | None]
     withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     erased_at: Mapped[datetime | None]
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    # Optimistic locking: an edit based on an older version is refused, not overwritten.
-    version: Mapped[int] = mapped_column(default=1)
 
     interviewer: Mapped[User | None] = relationship(foreign_keys=[interviewer_id])
     household: Mapped[Household | None] = relationship()
-
-    __mapper_args__ = {"version_id_col": version}
 
     @property
     def withdrawn(self) -> bool:
@@ -103,7 +81,7 @@ class Interview(CreatedMixin, Base):
 
     @property
     def kind_label(self) -> str:
-        return str(KIND_LABELS[self.kind])
+        return str(self.kind.label)
 
     @property
     def label(self) -> str:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from cbpar import audit, links, search
-from cbpar.db import db, utcnow
+from cbpar.attachments import services as attachment_services
+from cbpar.db import db, scrub_after_commit, utcnow
 from cbpar.editing import check_version, flush_or_conflict
 from cbpar.interviews.models import (
     ChildAssent,
@@ -19,6 +20,7 @@ from cbpar.interviews.models import (
     Interview,
     InterviewKind,
 )
+from cbpar.links import RecordLink
 from cbpar.mapping.models import Household
 from cbpar.security import Cap, membership_can
 from cbpar.text import plain_text
@@ -111,7 +113,7 @@ def list_query(project: Any, membership: Any) -> Any:
     return query
 
 
-def get(project: Any, interview_id: int, membership: Any) -> Interview | None:
+def get_interview(project: Any, interview_id: int, membership: Any) -> Interview | None:
     interview = db.session.get(Interview, interview_id)
     if interview is None or interview.project_id != project.id:
         return None
@@ -141,8 +143,6 @@ def _apply(interview: Interview, data: dict[str, Any], household: Household | No
 
 def _sync_link(interview: Interview) -> None:
     """Keep the interview's link to its household (what the household page lists) in step."""
-    from cbpar.links import RecordLink
-
     for row in db.session.scalars(
         select(RecordLink).where(
             RecordLink.source_type == "interview",
@@ -156,7 +156,9 @@ def _sync_link(interview: Interview) -> None:
         links.add(interview, interview.household, "about")
 
 
-def create(project: Any, data: dict[str, Any], household: Household | None, by: Any) -> Interview:
+def create_interview(
+    project: Any, data: dict[str, Any], household: Household | None, by: Any
+) -> Interview:
     interview = Interview(project_id=project.id, interviewer_id=by.id)
     _apply(interview, data, household)
     db.session.add(interview)
@@ -171,7 +173,7 @@ def create(project: Any, data: dict[str, Any], household: Household | None, by: 
     return interview
 
 
-def update(
+def update_interview(
     interview: Interview, data: dict[str, Any], household: Household | None, version: int
 ) -> list[str]:
     """Save the form's values if the interview is still at `version`; names the changed fields.
@@ -201,9 +203,6 @@ def withdraw(interview: Interview, by: Any) -> None:
 
 def erase(interview: Interview, by: Any) -> None:
     """Wipe a withdrawn interview's content and files; a bare record remains for the audit."""
-    from cbpar.attachments import services as attachment_services
-    from cbpar.db import scrub_after_commit
-
     scrub_after_commit(db.session)  # the old content must survive in no file (SQLite WAL)
     attachment_services.delete_all_for(interview)
     links.remove_all(interview)
@@ -216,8 +215,6 @@ def erase(interview: Interview, by: Any) -> None:
 
 
 def search_interviews(project: Any, membership: Any, terms: list[str], limit: int) -> list[Any]:
-    from flask import url_for
-
     if not membership_can(membership, Cap.EDIT_FIELD_RECORDS):
         return []
     query = (
@@ -241,30 +238,3 @@ def search_interviews(project: Any, membership: Any, terms: list[str], limit: in
         )
         for interview in db.session.scalars(query)
     ]
-
-
-def register() -> None:
-    from cbpar.attachments import services as attachment_services
-    from cbpar.comments import services as comment_services
-
-    links.register(
-        links.RecordType(
-            "interview",
-            Interview,
-            lambda i: i.label,
-            "interviews.view",
-            "interview_id",
-            can_see,
-            lambda: str(_l("Interview")),
-        )
-    )
-    search.register("interview", search_interviews)
-    comment_services.exclude("interview")
-    attachment_services.register_target(
-        "interview",
-        content_visible,
-        lambda i, m: content_visible(i, m) and i.erased_at is None,
-    )
-
-
-register()

@@ -6,25 +6,20 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from cbpar.auth.forms import EmptyForm
+from cbpar.access import require
 from cbpar.db import db
-from cbpar.editing import EditConflict, conflict_rows, flush_or_conflict, posted_version
+from cbpar.editing import EditConflict, conflict_page, flush_or_conflict, posted_version
+from cbpar.forms import EmptyForm, check_button
 from cbpar.interviews import bp, services
 from cbpar.interviews.forms import InterviewForm
-from cbpar.interviews.models import ASSENT_LABELS, GIVER_LABELS, METHOD_LABELS, Interview
+from cbpar.interviews.models import Interview
 from cbpar.projects.models import Project
-from cbpar.security import Cap, require
-from cbpar.web import invalid, no_store, page_number, paginate
-
-LABELS = {
-    "method_labels": METHOD_LABELS,
-    "giver_labels": GIVER_LABELS,
-    "assent_labels": ASSENT_LABELS,
-}
+from cbpar.security import Cap
+from cbpar.web import form_page, no_store, page_number, paginate
 
 
 def _interview(project: Project, interview_id: int) -> Interview:
-    return services.get(project, interview_id, g.membership) or abort(404)
+    return services.get_interview(project, interview_id, g.membership) or abort(404)
 
 
 def _valid(form: InterviewForm, project: Project):
@@ -61,15 +56,13 @@ def new(project: Project):
         form.household_code.data = request.args["household"]
     ok, household = _valid(form, project)
     if ok:
-        interview = services.create(project, form.data_dict(), household, current_user)
+        interview = services.create_interview(project, form.data_dict(), household, current_user)
         flash(_("Interview saved."), "success")
         return redirect(
             url_for("interviews.view", slug=project.slug, interview_id=interview.id), code=303
         )
     context = {"project": project, "form": form, "interview": None}
-    if form.is_submitted():
-        return invalid("interviews/edit.html", **context)
-    return no_store(render_template("interviews/edit.html", **context))
+    return form_page("interviews/edit.html", **context)
 
 
 @bp.route("/projects/<slug>/interviews/<int:interview_id>")
@@ -82,7 +75,6 @@ def view(project: Project, interview_id: int):
             project=project,
             interview=interview,
             button_form=EmptyForm(),
-            **LABELS,
         )
     )
 
@@ -100,48 +92,50 @@ def edit(project: Project, interview_id: int):
     context = {"project": project, "form": form, "interview": interview}
     if ok:
         try:
-            services.update(interview, form.data_dict(), household, posted_version())
+            services.update_interview(interview, form.data_dict(), household, posted_version())
         except EditConflict:
             return _interview_conflict(project, interview_id, form, context)
         flash(_("Interview saved."), "success")
         return redirect(
             url_for("interviews.view", slug=project.slug, interview_id=interview.id), code=303
         )
-    if form.is_submitted():
-        return invalid("interviews/edit.html", **context)
-    return no_store(render_template("interviews/edit.html", **context))
+    return form_page("interviews/edit.html", **context)
 
 
 def _interview_conflict(project: Project, interview_id: int, form: InterviewForm, context: dict):
     """Someone else saved first: nothing was saved; show their values next to the typed ones."""
-    db.session.rollback()
-    current = services.get(project, interview_id, g.membership)
-    if current is None or current.withdrawn:
+
+    def editable() -> Interview | None:
         # Withdrawn consent hides the stored content from everyone, so it is not compared here.
-        flash(
-            _("This interview changed and can no longer be edited here; nothing was saved."),
-            "error",
-        )
-        return no_store(render_template("interviews/edit.html", **context), 409)
-    form.notes.data = (form.notes.data or "").replace("\r\n", "\n")
-    conflict = conflict_rows(form, current, InterviewForm.FIELDS)
-    stored_code = current.household.code if current.household is not None else ""
-    typed_code = (form.household_code.data or "").strip()
-    if typed_code.upper() != stored_code.upper():
-        conflict.append(
-            {"label": form.household_code.label.text, "yours": typed_code, "stored": stored_code}
-        )
-    form.version.data = str(current.version)  # saving again now overwrites, knowingly
-    context.update(interview=current, conflict=conflict)
-    return no_store(render_template("interviews/edit.html", **context), 409)
+        current = services.get_interview(project, interview_id, g.membership)
+        return None if current is None or current.withdrawn else current
+
+    def household_row(current: Interview) -> list[dict]:
+        stored_code = current.household.code if current.household is not None else ""
+        typed_code = (form.household_code.data or "").strip()
+        if typed_code.upper() == stored_code.upper():
+            return []
+        label = form.household_code.label.text
+        return [{"label": label, "yours": typed_code, "stored": stored_code}]
+
+    context.pop("form")
+    return conflict_page(
+        "interviews/edit.html",
+        form,
+        editable,
+        InterviewForm.FIELDS,
+        record="interview",
+        gone=_("This interview changed and can no longer be edited here; nothing was saved."),
+        more_rows=household_row,
+        **context,
+    )
 
 
 @bp.route("/projects/<slug>/interviews/<int:interview_id>/withdraw", methods=["POST"])
 @require(Cap.EDIT_FIELD_RECORDS)
 def withdraw(project: Project, interview_id: int):
     interview = _interview(project, interview_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    check_button()
     if not interview.withdrawn:
         services.withdraw(interview, current_user)
         try:
@@ -162,8 +156,7 @@ def withdraw(project: Project, interview_id: int):
 @require(Cap.MANAGE_PROJECT)
 def erase(project: Project, interview_id: int):
     interview = _interview(project, interview_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    check_button()
     if not interview.withdrawn:
         abort(409)
     services.erase(interview, current_user)

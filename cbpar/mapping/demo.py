@@ -11,8 +11,10 @@ import random
 from datetime import date, timedelta
 from typing import Any
 
-from cbpar.db import utcnow
-from cbpar.mapping import services
+from sqlalchemy import select
+
+from cbpar.db import db, utcnow
+from cbpar.mapping import analysis, services
 from cbpar.mapping.models import (
     Caregiver,
     Facility,
@@ -20,6 +22,7 @@ from cbpar.mapping.models import (
     FacilityStatus,
     Household,
     MigrantParents,
+    SavedAnalysis,
 )
 from cbpar.projects.models import Project, Village
 
@@ -242,11 +245,6 @@ ANALYSIS_NAME = "Children under six beyond 5 km of a kindergarten (December 2019
 def load_analysis(project: Project) -> bool:
     """The saved analysis behind the seed study's finding, with the planned kindergarten as a
     candidate site; the needs demo links it as evidence. True if added."""
-    from sqlalchemy import select
-
-    from cbpar.db import db
-    from cbpar.mapping import analysis
-    from cbpar.mapping.models import SavedAnalysis
 
     if db.session.scalar(
         select(SavedAnalysis.id).where(

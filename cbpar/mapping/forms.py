@@ -20,7 +20,6 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from cbpar.forms import label_choices, optional_int
-from cbpar.mapping.labels import CAREGIVER_LABELS, KIND_LABELS, MIGRANT_LABELS, STATUS_LABELS
 from cbpar.mapping.models import Caregiver, FacilityKind, FacilityStatus, MigrantParents
 
 MAX_COUNT = 99  # a plausibility bound on people in one household
@@ -118,12 +117,12 @@ class HouseholdForm(FlaskForm):
     left_behind_children = _count(_l("Left-behind children"))
     migrant_parents = SelectField(
         _l("Parents working away"),
-        choices=label_choices(MIGRANT_LABELS),
+        choices=label_choices(MigrantParents),
         validators=[InputRequired()],
     )
     caregiver = SelectField(
         _l("Main caregiver of the children"),
-        choices=label_choices(CAREGIVER_LABELS),
+        choices=label_choices(Caregiver),
         validators=[InputRequired()],
     )
     visited_on = DateField(_l("Date of visit"), validators=[Optional(), NotInFuture()])
@@ -190,6 +189,7 @@ class HouseholdForm(FlaskForm):
         return self._field_ref_free() and ok
 
     def _field_ref_free(self) -> bool:
+        # import here: mapping.services imports this module's field lists
         from cbpar.mapping.services import field_ref_taken
 
         data = self.data_dict()
@@ -224,10 +224,12 @@ class HouseholdForm(FlaskForm):
 
 class FacilityForm(FlaskForm):
     name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200)])
-    kind = SelectField(_l("Kind"), choices=label_choices(KIND_LABELS), validators=[InputRequired()])
+    kind = SelectField(
+        _l("Kind"), choices=label_choices(FacilityKind), validators=[InputRequired()]
+    )
     status = SelectField(
         _l("Status"),
-        choices=label_choices(STATUS_LABELS),
+        choices=label_choices(FacilityStatus),
         default=FacilityStatus.OPERATING.value,
         validators=[InputRequired()],
     )

@@ -15,15 +15,14 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from cbpar import audit, csvout, privacy
-from cbpar.db import db, writes
-from cbpar.mapping import analysis, basemap, bp, services
-from cbpar.mapping.labels import KIND_LABELS
-from cbpar.mapping.models import FacilityKind, SavedAnalysis
+from cbpar.access import require
+from cbpar.db import writes
+from cbpar.mapping import analyses, analysis, basemap, bp, exports
+from cbpar.mapping.models import FacilityKind, FacilityStatus
 from cbpar.projects.models import Project
-from cbpar.security import Cap, membership_can, require
+from cbpar.security import Cap, membership_can
 from cbpar.web import no_store
 
 MAX_NAME_LENGTH = 200
@@ -38,10 +37,6 @@ def _map_parts(project: Project) -> basemap.MapParts:
         attribution=config.get("TILES_ATTRIBUTION", ""),
         static_url=lambda path: url_for("static", filename=path),
     )
-
-
-def _kind_labels() -> dict[str, str]:
-    return {kind.value: str(label) for kind, label in KIND_LABELS.items()}
 
 
 def _map_texts() -> dict[str, str]:
@@ -91,7 +86,8 @@ def map_page(project: Project):
         "villagesUrl": f"/api/v1/projects/{project.slug}/villages.geojson",
         "householdUrl": f"{prefix}households/{{id}}" if details else None,
         "facilityUrl": f"{prefix}facilities/{{id}}",
-        "kinds": _kind_labels(),
+        "kinds": FacilityKind.labels(),
+        "statuses": FacilityStatus.labels(),
         "text": _map_texts(),
     }
     return render_template(
@@ -130,12 +126,7 @@ def _analysis_context(project: Project, params: analysis.Params | None, errors: 
             compare_error = then_errors.get("as_of")
         else:
             compare = _accessibility(project, then)
-    saved = db.session.execute(
-        select(SavedAnalysis.id, SavedAnalysis.name, SavedAnalysis.kind, SavedAnalysis.created_at)
-        .where(SavedAnalysis.project_id == project.id)
-        .order_by(SavedAnalysis.created_at.desc())
-        .limit(50)
-    ).all()
+    saved = analyses.saved_analyses(project)
     values = {
         "kind": request.args.get("kind", FacilityKind.KINDERGARTEN.value),
         "within_km": request.args.get("within_km", "5"),
@@ -165,8 +156,7 @@ def _analysis_context(project: Project, params: analysis.Params | None, errors: 
         "compare": compare,
         "compare_error": compare_error,
         "saved": saved,
-        "kinds": KIND_LABELS,
-        "kinds_by_value": _kind_labels(),
+        "kinds": FacilityKind,
         "parts": _map_parts(project),
         "config": config,
         "name_error": None,
@@ -209,29 +199,7 @@ def save_analysis(project: Project):
                 as_of=request.form.get("as_of", ""),
             )
         return no_store(render_template("mapping/analysis.html", **context), 422)
-    saved = SavedAnalysis(
-        project_id=project.id,
-        name=name,
-        kind=params.kind,
-        within_km=params.within_km,
-        as_of=params.as_of,
-        candidates=[[lat, lon] for lat, lon in params.candidates],
-        result=analysis.accessibility(project.id, params),
-        created_by_id=current_user.id,
-    )
-    db.session.add(saved)
-    db.session.flush()
-    audit.record(
-        "analysis.save",
-        saved,
-        project=project,
-        details={
-            "kind": params.kind.value,
-            "within_km": params.within_km,
-            "as_of": params.as_of.isoformat(),
-            "candidates": len(params.candidates),
-        },
-    )
+    saved = analyses.save_analysis(project, params, name, current_user)
     flash(_("Analysis saved."), "success")
     return redirect(url_for("mapping.saved_analysis", slug=project.slug, analysis_id=saved.id))
 
@@ -239,9 +207,7 @@ def save_analysis(project: Project):
 @bp.route("/projects/<slug>/analysis/<int:analysis_id>")
 @require(Cap.SEE_VILLAGE_TOTALS)
 def saved_analysis(project: Project, analysis_id: int):
-    saved = db.session.get(SavedAnalysis, analysis_id)
-    if saved is None or saved.project_id != project.id:
-        abort(404)
+    saved = analyses.get_saved_analysis(project, analysis_id) or abort(404)
     params = analysis.Params(
         saved.kind, saved.within_km, saved.as_of, [tuple(c) for c in saved.candidates or []]
     )
@@ -251,7 +217,7 @@ def saved_analysis(project: Project, analysis_id: int):
         saved=saved,
         result=privacy.shape_accessibility(saved.result, privacy.audience_of(g.membership)),
         rerun_args=params.query_args(),
-        kinds_by_value=_kind_labels(),
+        kinds=FacilityKind,
     )
 
 
@@ -275,4 +241,4 @@ def nearest_csv(project: Project):
     ]
     audit.record_export(project, f"nearest_{params.kind.value}", "csv", len(rows))
     filename = f"{project.slug}-nearest-{params.kind.value}-{params.as_of.isoformat()}.csv"
-    return csvout.response(services.to_csv(header, rows), filename)
+    return csvout.response(exports.to_csv(header, rows), filename)

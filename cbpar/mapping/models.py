@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from enum import StrEnum
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cbpar.db import Base, CreatedMixin, str_enum, utcnow
+from cbpar.db import (
+    Authored,
+    Base,
+    CreatedMixin,
+    ProjectScoped,
+    ProjectScopedNoIndex,
+    Versioned,
+    str_enum,
+)
+from cbpar.enums import LabelledEnum
 
 if TYPE_CHECKING:
     from cbpar.projects.models import Project, Village
@@ -18,39 +27,39 @@ if TYPE_CHECKING:
 _COUNT = Integer().evaluates_none()
 
 
-class MigrantParents(StrEnum):
-    NONE = "none"
-    FATHER = "father"
-    MOTHER = "mother"
-    BOTH = "both"
+class MigrantParents(LabelledEnum):
+    NONE = "none", _l("Neither parent")
+    FATHER = "father", _l("Father")
+    MOTHER = "mother", _l("Mother")
+    BOTH = "both", _l("Both parents")
 
 
-class Caregiver(StrEnum):
-    PARENTS = "parents"
-    GRANDPARENTS = "grandparents"
-    OTHER_RELATIVES = "other_relatives"
-    OTHER = "other"
+class Caregiver(LabelledEnum):
+    PARENTS = "parents", _l("Parents")
+    GRANDPARENTS = "grandparents", _l("Grandparents")
+    OTHER_RELATIVES = "other_relatives", _l("Other relatives")
+    OTHER = "other", _l("Other")
 
 
-class FacilityKind(StrEnum):
-    KINDERGARTEN = "kindergarten"
-    PRIMARY_SCHOOL = "primary_school"
-    MIDDLE_SCHOOL = "middle_school"
-    CLINIC = "clinic"
-    VILLAGE_COMMITTEE = "village_committee"
-    LIBRARY = "library"
-    SOCIAL_WORK_STATION = "social_work_station"
-    OTHER = "other"
+class FacilityKind(LabelledEnum):
+    KINDERGARTEN = "kindergarten", _l("Kindergarten")
+    PRIMARY_SCHOOL = "primary_school", _l("Primary school")
+    MIDDLE_SCHOOL = "middle_school", _l("Middle school")
+    CLINIC = "clinic", _l("Clinic")
+    VILLAGE_COMMITTEE = "village_committee", _l("Village committee office")
+    LIBRARY = "library", _l("Library")
+    SOCIAL_WORK_STATION = "social_work_station", _l("Social-work station")
+    OTHER = "other", _l("Other")
 
 
-class FacilityStatus(StrEnum):
-    PLANNED = "planned"
-    UNDER_CONSTRUCTION = "under_construction"
-    OPERATING = "operating"
-    CLOSED = "closed"
+class FacilityStatus(LabelledEnum):
+    PLANNED = "planned", _l("Planned")
+    UNDER_CONSTRUCTION = "under_construction", _l("Under construction")
+    OPERATING = "operating", _l("Operating")
+    CLOSED = "closed", _l("Closed")
 
 
-class Household(CreatedMixin, Base):
+class Household(ProjectScopedNoIndex, Versioned, CreatedMixin, Base):
     """A household, known by a pseudonymous code (e.g. SH-017), never by a name."""
 
     __tablename__ = "household"
@@ -64,7 +73,6 @@ class Household(CreatedMixin, Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
     village_id: Mapped[int] = mapped_column(
         ForeignKey("village.id", ondelete="RESTRICT"), index=True
     )
@@ -92,14 +100,9 @@ class Household(CreatedMixin, Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     # Where the record came from when imported (e.g. an ODK/KoBo submission id).
     source_id: Mapped[str | None] = mapped_column(String(120))
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    # Optimistic locking: an edit based on an older version is refused, not overwritten.
-    version: Mapped[int] = mapped_column(default=1)
 
     village: Mapped[Village] = relationship()
     project: Mapped[Project] = relationship()
-
-    __mapper_args__ = {"version_id_col": version}
 
     @property
     def children(self) -> int | None:
@@ -109,12 +112,11 @@ class Household(CreatedMixin, Base):
         return self.children_under_6 + self.children_6_17
 
 
-class Facility(CreatedMixin, Base):
+class Facility(ProjectScopedNoIndex, Versioned, CreatedMixin, Base):
     __tablename__ = "facility"
     __table_args__ = (Index("ix_facility_project_id_kind_status", "project_id", "kind", "status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
     village_id: Mapped[int | None] = mapped_column(ForeignKey("village.id", ondelete="SET NULL"))
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[FacilityKind] = mapped_column(str_enum(FacilityKind))
@@ -126,30 +128,22 @@ class Facility(CreatedMixin, Base):
     capacity: Mapped[int | None]
     opened_on: Mapped[date | None]
     notes: Mapped[str] = mapped_column(Text, default="")
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    version: Mapped[int] = mapped_column(default=1)
 
     village: Mapped[Village | None] = relationship()
     project: Mapped[Project] = relationship()
 
-    __mapper_args__ = {"version_id_col": version}
 
-
-class SavedAnalysis(CreatedMixin, Base):
+class SavedAnalysis(ProjectScoped, Authored, CreatedMixin, Base):
     """A named accessibility result, kept with its parameters so it can serve as evidence."""
 
     __tablename__ = "saved_analysis"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(
-        ForeignKey("project.id", ondelete="CASCADE"), index=True
-    )
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[FacilityKind] = mapped_column(str_enum(FacilityKind))
     within_km: Mapped[float]
     as_of: Mapped[date]
     candidates: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [[lat, lon], ...]
     result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # the API's answer
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
     project: Mapped[Project] = relationship()

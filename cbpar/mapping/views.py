@@ -14,22 +14,16 @@ from flask import Response, abort, flash, g, redirect, render_template, request,
 from flask_babel import gettext as _
 
 from cbpar import audit, csvout
-from cbpar.auth.forms import EmptyForm
-from cbpar.db import db, writes
-from cbpar.editing import EditConflict, conflict_rows, posted_version
-from cbpar.mapping import bp, services
+from cbpar.access import require
+from cbpar.db import writes
+from cbpar.editing import EditConflict, conflict_page, posted_version
+from cbpar.forms import EmptyForm, check_button
+from cbpar.mapping import bp, exports, services
 from cbpar.mapping.forms import FACILITY_FIELDS, HOUSEHOLD_FIELDS, FacilityForm, HouseholdForm
-from cbpar.mapping.labels import CAREGIVER_LABELS, KIND_LABELS, MIGRANT_LABELS, STATUS_LABELS
+from cbpar.mapping.models import FacilityKind, FacilityStatus, MigrantParents
 from cbpar.projects.models import Project
-from cbpar.security import Cap, membership_can, require
-from cbpar.web import int_arg, invalid, no_store, page_number, paginate
-
-LABELS = {
-    "MIGRANT_LABELS": MIGRANT_LABELS,
-    "CAREGIVER_LABELS": CAREGIVER_LABELS,
-    "KIND_LABELS": KIND_LABELS,
-    "STATUS_LABELS": STATUS_LABELS,
-}
+from cbpar.security import Cap, membership_can
+from cbpar.web import form_page, int_arg, no_store, page_number, paginate
 
 
 def _today(project: Project) -> date:
@@ -76,7 +70,7 @@ def households(project: Project):
             page=page,
             villages=villages,
             filters=filters,
-            **LABELS,
+            migrant_choices=MigrantParents,
         )
     )
 
@@ -85,7 +79,7 @@ def households(project: Project):
 @writes
 @require(Cap.SEE_HOUSEHOLD_DETAILS)
 def households_csv(project: Project):
-    body, rows = services.households_csv(project)
+    body, rows = exports.households_csv(project)
     audit.record_export(project, "households", "csv", rows)
     return _csv(body, f"{project.slug}-households.csv")
 
@@ -102,18 +96,14 @@ def new_household(project: Project):
         household = services.create_household(project, form.data_dict())
         flash(_("Household %(code)s added.", code=household.code), "success")
         return redirect(url_for("mapping.household", slug=project.slug, household_id=household.id))
-    if form.is_submitted():
-        return invalid("mapping/household_form.html", **context)
-    return no_store(render_template("mapping/household_form.html", **context))
+    return form_page("mapping/household_form.html", **context)
 
 
 @bp.route("/projects/<slug>/households/<int:household_id>")
 @require(Cap.SEE_HOUSEHOLD_DETAILS)
 def household(project: Project, household_id: int):
     record = services.get_household(project, household_id) or abort(404)
-    return no_store(
-        render_template("mapping/household.html", project=project, household=record, **LABELS)
-    )
+    return no_store(render_template("mapping/household.html", project=project, household=record))
 
 
 @bp.route("/projects/<slug>/households/<int:household_id>/edit", methods=["GET", "POST"])
@@ -138,29 +128,27 @@ def edit_household(project: Project, household_id: int):
             return _household_conflict(project, household_id, form, context)
         flash(_("Household %(code)s saved.", code=record.code), "success")
         return redirect(url_for("mapping.household", slug=project.slug, household_id=record.id))
-    if form.is_submitted():
-        return invalid("mapping/household_form.html", **context)
-    return no_store(render_template("mapping/household_form.html", **context))
+    return form_page("mapping/household_form.html", **context)
 
 
 def _household_conflict(project: Project, household_id: int, form: HouseholdForm, context: dict):
-    db.session.rollback()
-    current = services.get_household(project, household_id)
-    if current is None:
-        flash(_("Someone else deleted this household while you were editing it."), "error")
-        return no_store(render_template("mapping/household_form.html", **context), 409)
-    conflict = conflict_rows(form, current, HOUSEHOLD_FIELDS)
-    form.version.data = str(current.version)  # saving again now overwrites, knowingly
-    context.update(household=current, conflict=conflict)
-    return no_store(render_template("mapping/household_form.html", **context), 409)
+    context.pop("form")
+    return conflict_page(
+        "mapping/household_form.html",
+        form,
+        lambda: services.get_household(project, household_id),
+        HOUSEHOLD_FIELDS,
+        record="household",
+        gone=_("Someone else deleted this household while you were editing it."),
+        **context,
+    )
 
 
 @bp.route("/projects/<slug>/households/<int:household_id>/delete", methods=["POST"])
 @require(Cap.EDIT_FIELD_RECORDS)
 def delete_household(project: Project, household_id: int):
     record = services.get_household(project, household_id) or abort(404)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    check_button()
     code = record.code
     services.delete_household(record)
     flash(_("Household %(code)s deleted.", code=code), "success")
@@ -192,7 +180,8 @@ def facilities(project: Project):
         page=page,
         villages=services.villages(project),
         filters=filters,
-        **LABELS,
+        kinds=FacilityKind,
+        statuses=FacilityStatus,
     )
 
 
@@ -200,7 +189,7 @@ def facilities(project: Project):
 @writes
 @require(Cap.VIEW_PROJECT)
 def facilities_csv(project: Project):
-    body, rows = services.facilities_csv(project)
+    body, rows = exports.facilities_csv(project)
     audit.record_export(project, "facilities", "csv", rows)
     return _csv(body, f"{project.slug}-facilities.csv")
 
@@ -214,16 +203,14 @@ def new_facility(project: Project):
         facility = services.create_facility(project, form.data_dict())
         flash(_("Facility added."), "success")
         return redirect(url_for("mapping.facility", slug=project.slug, facility_id=facility.id))
-    if form.is_submitted():
-        return invalid("mapping/facility_form.html", **context)
-    return render_template("mapping/facility_form.html", **context)
+    return form_page("mapping/facility_form.html", **context)
 
 
 @bp.route("/projects/<slug>/facilities/<int:facility_id>")
 @require(Cap.VIEW_PROJECT)
 def facility(project: Project, facility_id: int):
     record = services.get_facility(project, facility_id) or abort(404)
-    return render_template("mapping/facility.html", project=project, facility=record, **LABELS)
+    return render_template("mapping/facility.html", project=project, facility=record)
 
 
 @bp.route("/projects/<slug>/facilities/<int:facility_id>/edit", methods=["GET", "POST"])
@@ -236,27 +223,25 @@ def edit_facility(project: Project, facility_id: int):
         try:
             services.update_facility(record, form.data_dict(), posted_version())
         except EditConflict:
-            db.session.rollback()
-            current = services.get_facility(project, facility_id) or abort(409)
-            context.update(
-                facility=current,
-                conflict=conflict_rows(form, current, FACILITY_FIELDS),
+            context.pop("form")
+            return conflict_page(
+                "mapping/facility_form.html",
+                form,
+                lambda: services.get_facility(project, facility_id),
+                FACILITY_FIELDS,
+                record="facility",
+                **context,
             )
-            form.version.data = str(current.version)
-            return no_store(render_template("mapping/facility_form.html", **context), 409)
         flash(_("Facility saved."), "success")
         return redirect(url_for("mapping.facility", slug=project.slug, facility_id=record.id))
-    if form.is_submitted():
-        return invalid("mapping/facility_form.html", **context)
-    return render_template("mapping/facility_form.html", **context)
+    return form_page("mapping/facility_form.html", **context)
 
 
 @bp.route("/projects/<slug>/facilities/<int:facility_id>/delete", methods=["POST"])
 @require(Cap.EDIT_FIELD_RECORDS)
 def delete_facility(project: Project, facility_id: int):
     record = services.get_facility(project, facility_id) or abort(404)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    check_button()
     services.delete_facility(record)
     flash(_("Facility deleted."), "success")
     return redirect(url_for("mapping.facilities", slug=project.slug))

@@ -4,6 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("meetings", __name__)
 
-from cbpar.meetings import integration, views  # noqa: E402,F401
-
-integration.register()
+from cbpar.meetings import minutes_views, views  # noqa: E402,F401

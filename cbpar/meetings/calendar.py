@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Response, url_for
 
 from cbpar.meetings import ical
-from cbpar.meetings.labels import KIND_LABELS
 from cbpar.meetings.models import Meeting, MeetingStatus
 from cbpar.projects.models import Project
 
@@ -23,7 +22,7 @@ def event_for(project: Project, meeting: Meeting) -> ical.Event:
     place = ", ".join(
         p for p in (meeting.place, meeting.village.name if meeting.village else "") if p
     )
-    description = f"{KIND_LABELS[meeting.kind]} · {project.name}"
+    description = f"{meeting.kind.label} · {project.name}"
     if meeting.agenda:
         description += "\n\n" + meeting.agenda
     return ical.Event(

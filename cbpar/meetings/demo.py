@@ -180,7 +180,7 @@ def _local(project: Project, parts: tuple[int, ...]) -> datetime:
 
 def _discussable(project: Project, count: int) -> list[Any]:
     """Some of the demo's memos, if the memos feature has registered its records."""
-    record_type = links.REGISTRY.get("memo")
+    record_type = links.record_types().get("memo")
     if record_type is None or count == 0:
         return []
     model = record_type.model

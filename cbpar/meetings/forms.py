@@ -18,14 +18,6 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from cbpar.forms import label_choices, optional_int
-from cbpar.meetings.labels import (
-    ACTION_STATUS_LABELS,
-    AGE_LABELS,
-    APPROVAL_LABELS,
-    GENDER_LABELS,
-    GUEST_ROLE_LABELS,
-    KIND_LABELS,
-)
 from cbpar.meetings.models import (
     ActionStatus,
     AgeGroup,
@@ -42,7 +34,7 @@ MAX_MARKDOWN = 100_000
 class MeetingForm(FlaskForm):
     kind = SelectField(
         _l("Kind of meeting"),
-        choices=lambda: label_choices(KIND_LABELS),
+        choices=lambda: label_choices(MeetingKind),
         validators=[InputRequired()],
     )
     title = StringField(_l("Title"), validators=[InputRequired(), Length(max=200)])
@@ -93,14 +85,14 @@ class GuestForm(FlaskForm):
         description=_l("Leave empty if the person prefers not to be named."),
     )
     role = SelectField(
-        _l("Role"), choices=lambda: label_choices(GUEST_ROLE_LABELS), validators=[InputRequired()]
+        _l("Role"), choices=lambda: label_choices(GuestRole), validators=[InputRequired()]
     )
     gender = SelectField(
-        _l("Gender"), choices=lambda: label_choices(GENDER_LABELS), validators=[InputRequired()]
+        _l("Gender"), choices=lambda: label_choices(Gender), validators=[InputRequired()]
     )
     age_group = SelectField(
         _l("Age group"),
-        choices=lambda: [SelectChoice("", _l("Not known")), *label_choices(AGE_LABELS)],
+        choices=lambda: [SelectChoice("", _l("Not known")), *label_choices(AgeGroup)],
         validators=[Optional()],
     )
 
@@ -168,7 +160,7 @@ class ActionItemForm(FlaskForm):
 class ActionStatusForm(FlaskForm):
     status = SelectField(
         _l("Status"),
-        choices=lambda: label_choices(ACTION_STATUS_LABELS),
+        choices=lambda: label_choices(ActionStatus),
         validators=[InputRequired()],
     )
 
@@ -187,7 +179,7 @@ class DiscussedForm(FlaskForm):
 class MeetingSettingsForm(FlaskForm):
     approval = SelectField(
         _l("Who approves minutes"),
-        choices=lambda: label_choices(APPROVAL_LABELS),
+        choices=lambda: label_choices(ApprovalMode),
         validators=[InputRequired()],
     )
 

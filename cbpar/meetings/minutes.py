@@ -28,10 +28,6 @@ class ReasonRequired(ValueError):
     """Approved minutes change only with a stated reason."""
 
 
-def minutes_of(meeting: Meeting) -> Minutes | None:
-    return meeting.minutes
-
-
 def minutes_editable(meeting: Meeting) -> bool:
     """Drafts before and after the meeting; corrections once approved; never when cancelled."""
     return meeting.status != MeetingStatus.CANCELLED
@@ -96,7 +92,7 @@ def current_revision_number(minutes: Minutes) -> int:
     return minutes.revisions[-1].number if minutes.revisions else 0
 
 
-def can_approve(meeting: Meeting, membership: Membership | None) -> bool:
+def can_approve(membership: Membership | None, meeting: Meeting) -> bool:
     """May this member approve (or add their approval to) the minutes now?"""
     minutes = meeting.minutes
     if membership is None or minutes is None or minutes.approved or not minutes.body.strip():
@@ -138,7 +134,7 @@ def approve_minutes(meeting: Meeting, membership: Membership, by: User) -> bool:
         raise TransitionError("no minutes to approve")
     if minutes.approved:
         raise TransitionError("already approved")
-    if not can_approve(meeting, membership):
+    if not can_approve(membership, meeting):
         raise PermissionError
     mode = settings_for(meeting.project).approval
     number = current_revision_number(minutes)

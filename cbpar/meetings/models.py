@@ -4,69 +4,79 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cbpar.db import Base, CreatedMixin, str_enum, utcnow
+from cbpar.db import (
+    Authored,
+    Base,
+    CreatedMixin,
+    ProjectScoped,
+    ProjectScopedNoIndex,
+    Versioned,
+    str_enum,
+    utcnow,
+)
+from cbpar.enums import LabelledEnum
 
 if TYPE_CHECKING:
     from cbpar.auth.models import User
     from cbpar.projects.models import Project, Village
 
 
-class MeetingKind(StrEnum):
-    RESEARCH_TEAM = "research_team"
-    COMMUNITY = "community"
-    VILLAGE_COMMITTEE = "village_committee"
+class MeetingKind(LabelledEnum):
+    RESEARCH_TEAM = "research_team", _l("Research team meeting")
+    COMMUNITY = "community", _l("Community meeting")
+    VILLAGE_COMMITTEE = "village_committee", _l("Village committee meeting")
 
 
-class MeetingStatus(StrEnum):
-    PLANNED = "planned"
-    HELD = "held"
-    MINUTES_APPROVED = "minutes_approved"
-    CANCELLED = "cancelled"
+class MeetingStatus(LabelledEnum):
+    PLANNED = "planned", _l("Planned")
+    HELD = "held", _l("Held")
+    MINUTES_APPROVED = "minutes_approved", _l("Minutes approved")
+    CANCELLED = "cancelled", _l("Cancelled")
 
 
-class GuestRole(StrEnum):
-    VILLAGER = "villager"
-    PARENT = "parent"
-    GRANDPARENT_CAREGIVER = "grandparent_caregiver"
-    TEACHER = "teacher"
-    COMMITTEE_MEMBER = "committee_member"
-    OTHER = "other"
+class GuestRole(LabelledEnum):
+    VILLAGER = "villager", _l("Villager")
+    PARENT = "parent", _l("Parent")
+    GRANDPARENT_CAREGIVER = "grandparent_caregiver", _l("Grandparent caregiver")
+    TEACHER = "teacher", _l("Teacher")
+    COMMITTEE_MEMBER = "committee_member", _l("Village committee member")
+    OTHER = "other", _l("Other")
 
 
-class Gender(StrEnum):
-    WOMAN = "woman"
-    MAN = "man"
-    OTHER = "other"  # other, or not said
+class Gender(LabelledEnum):
+    WOMAN = "woman", _l("Woman")
+    MAN = "man", _l("Man")
+    OTHER = "other", _l("Other or not said")  # other, or not said
 
 
-class AgeGroup(StrEnum):
-    UNDER_18 = "under_18"
-    FROM_18_TO_35 = "18_35"
-    FROM_36_TO_59 = "36_59"
-    OVER_60 = "60_plus"
+class AgeGroup(LabelledEnum):
+    UNDER_18 = "under_18", _l("Under 18")
+    FROM_18_TO_35 = "18_35", _l("18 to 35")
+    FROM_36_TO_59 = "36_59", _l("36 to 59")
+    OVER_60 = "60_plus", _l("60 or older")
 
 
-class ActionStatus(StrEnum):
-    OPEN = "open"
-    DONE = "done"
-    DROPPED = "dropped"
+class ActionStatus(LabelledEnum):
+    OPEN = "open", _l("Open")
+    DONE = "done", _l("Done")
+    DROPPED = "dropped", _l("Dropped")
 
 
-class ApprovalMode(StrEnum):
-    COORDINATOR = "coordinator"
-    ATTENDEES = "attendees"
+class ApprovalMode(LabelledEnum):
+    COORDINATOR = "coordinator", _l("The coordinator approves minutes")
+    ATTENDEES = "attendees", _l("Every member who attended approves minutes")
 
 
-class RevisionKind(StrEnum):
-    DRAFT = "draft"
-    APPROVAL = "approval"
-    CORRECTION = "correction"
+class RevisionKind(LabelledEnum):
+    DRAFT = "draft", _l("Draft")
+    APPROVAL = "approval", _l("Approved")
+    CORRECTION = "correction", _l("Correction")
 
 
 def new_calendar_uid() -> str:
@@ -75,12 +85,11 @@ def new_calendar_uid() -> str:
     return f"{uuid.uuid4()}@cbpar"
 
 
-class Meeting(CreatedMixin, Base):
+class Meeting(ProjectScopedNoIndex, Authored, Versioned, CreatedMixin, Base):
     __tablename__ = "meeting"
     __table_args__ = (Index("ix_meeting_project_id_starts_at", "project_id", "starts_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
     kind: Mapped[MeetingKind] = mapped_column(str_enum(MeetingKind))
     title: Mapped[str] = mapped_column(String(200))
     starts_at: Mapped[datetime]
@@ -91,11 +100,6 @@ class Meeting(CreatedMixin, Base):
     status: Mapped[MeetingStatus] = mapped_column(
         str_enum(MeetingStatus), default=MeetingStatus.PLANNED
     )
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    # Bumped on every UPDATE of the row (edits, status changes): an edit form loaded before
-    # any of them is refused rather than silently overwriting (see cbpar/editing.py).
-    version: Mapped[int] = mapped_column(default=1)
     ical_uid: Mapped[str] = mapped_column(String(64), unique=True, default=new_calendar_uid)
 
     project: Mapped[Project] = relationship()
@@ -115,8 +119,6 @@ class Meeting(CreatedMixin, Base):
     action_items: Mapped[list[ActionItem]] = relationship(
         back_populates="meeting", cascade="all, delete-orphan", order_by="ActionItem.id"
     )
-
-    __mapper_args__ = {"version_id_col": version}
 
 
 class Attendance(Base):
@@ -150,7 +152,7 @@ class Guest(Base):
     meeting: Mapped[Meeting] = relationship(back_populates="guests")
 
 
-class Minutes(Base):
+class Minutes(Versioned, Base):
     """The current text of a meeting's minutes; every save also leaves a MinutesRevision."""
 
     __tablename__ = "meeting_minutes"
@@ -162,10 +164,7 @@ class Minutes(Base):
     body: Mapped[str] = mapped_column(Text, default="")
     approved_at: Mapped[datetime | None]
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
-    # Optimistic locking: a save based on an older version is refused (409), never lost.
-    version: Mapped[int] = mapped_column(default=1)
 
     meeting: Mapped[Meeting] = relationship(back_populates="minutes")
     revisions: Mapped[list[MinutesRevision]] = relationship(
@@ -174,8 +173,6 @@ class Minutes(Base):
     approvals: Mapped[list[MinutesApproval]] = relationship(
         back_populates="minutes", cascade="all, delete-orphan"
     )
-
-    __mapper_args__ = {"version_id_col": version}
 
     @property
     def approved(self) -> bool:
@@ -213,28 +210,23 @@ class MinutesApproval(CreatedMixin, Base):
     user: Mapped[User] = relationship()
 
 
-class Decision(CreatedMixin, Base):
+class Decision(ProjectScoped, Authored, CreatedMixin, Base):
     __tablename__ = "meeting_decision"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(
-        ForeignKey("project.id", ondelete="CASCADE"), index=True
-    )
     meeting_id: Mapped[int] = mapped_column(
         ForeignKey("meeting.id", ondelete="CASCADE"), index=True
     )
     text: Mapped[str] = mapped_column(Text)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
     meeting: Mapped[Meeting] = relationship(back_populates="decisions")
 
 
-class ActionItem(CreatedMixin, Base):
+class ActionItem(ProjectScopedNoIndex, CreatedMixin, Base):
     __tablename__ = "meeting_action_item"
     __table_args__ = (Index("ix_meeting_action_item_project_id_status", "project_id", "status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
     meeting_id: Mapped[int] = mapped_column(
         ForeignKey("meeting.id", ondelete="CASCADE"), index=True
     )

@@ -1,22 +1,21 @@
-"""Meetings: the queries and changes the views, the API and the calendar feed call.
+"""Meetings: the queries and changes the views and the API call (calendar feeds: `feeds`).
 
 Services add and flush; the request commits once. Rules of the status flow live here.
 """
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask import url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from cbpar import audit, links
+from cbpar import audit, links, search
 from cbpar.auth.models import User
 from cbpar.db import db, utcnow
 from cbpar.editing import apply_changes, check_version, flush_or_conflict
@@ -26,7 +25,6 @@ from cbpar.meetings.models import (
     AgeGroup,
     ApprovalMode,
     Attendance,
-    CalendarFeed,
     Decision,
     Gender,
     Guest,
@@ -37,10 +35,9 @@ from cbpar.meetings.models import (
     Minutes,
 )
 from cbpar.projects.models import Membership, Project, Village
-from cbpar.security import Cap, Role, membership_can
+from cbpar.security import Cap, membership_can
 
 MEETING_FIELDS = ("kind", "title", "starts_at", "ends_at", "place", "village_id", "agenda")
-FEED_PREFIX = "cbcal_"
 # Guests counted as villagers in participation figures.
 VILLAGER_ROLES = {GuestRole.VILLAGER, GuestRole.PARENT, GuestRole.GRANDPARENT_CAREGIVER}
 YOUNG = {AgeGroup.UNDER_18, AgeGroup.FROM_18_TO_35}
@@ -372,7 +369,7 @@ def get_action_item(project: Project, item_id: int) -> ActionItem | None:
     )
 
 
-def may_update_action(item: ActionItem, membership: Membership | None) -> bool:
+def can_update_action(membership: Membership | None, item: ActionItem) -> bool:
     """Writers, and the member the item is assigned to."""
     if membership_can(membership, Cap.WRITE_MEETINGS):
         return True
@@ -443,76 +440,10 @@ def discussed_in(record: Any, membership: Membership) -> list[links.Linked]:
     ]
 
 
-# --- calendar feeds --------------------------------------------------------------------------
-
-
-def _digest(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
-def active_feed(user: User) -> CalendarFeed | None:
-    return db.session.scalar(
-        select(CalendarFeed).where(
-            CalendarFeed.user_id == user.id, CalendarFeed.revoked_at.is_(None)
-        )
-    )
-
-
-def revoke_feed(user: User) -> bool:
-    feed = active_feed(user)
-    if feed is None:
-        return False
-    feed.revoked_at = utcnow()
-    audit.record("calendar_feed_revoked", feed, actor=user)
-    db.session.flush()
-    return True
-
-
-def new_feed(user: User) -> str:
-    """Revoke the old feed, if any, and make a new one; the secret is returned only now."""
-    revoke_feed(user)
-    raw = FEED_PREFIX + secrets.token_urlsafe(32)
-    feed = CalendarFeed(user_id=user.id, token_hash=_digest(raw), prefix=raw[:12])
-    db.session.add(feed)
-    db.session.flush()
-    audit.record("calendar_feed_created", feed, actor=user)
-    return raw
-
-
-def user_for_feed(raw: str) -> User | None:
-    feed = db.session.scalar(select(CalendarFeed).where(CalendarFeed.token_hash == _digest(raw)))
-    if feed is None or feed.revoked_at is not None or not feed.user.is_active:
-        return None
-    return feed.user
-
-
-def feed_meetings(user: User) -> list[tuple[Project, Meeting]]:
-    """Meetings of every project where this user may read meetings."""
-    readers = [r for r in Role if Cap.READ_MEETINGS in _caps(r)]
-    rows = db.session.execute(
-        select(Project, Meeting)
-        .join(Meeting, Meeting.project_id == Project.id)
-        .join(Membership, Membership.project_id == Project.id)
-        .where(Membership.user_id == user.id, Membership.role.in_(readers))
-        .options(joinedload(Meeting.village))
-        .order_by(Meeting.starts_at)
-    )
-    return [(p, m) for p, m in rows]
-
-
-def _caps(role: Role) -> frozenset[Cap]:
-    from cbpar.security import ROLE_CAPABILITIES
-
-    return ROLE_CAPABILITIES[role]
-
-
 # --- search ----------------------------------------------------------------------------------
 
 
 def search_minutes(project: Project, membership: Membership, terms: list[str], limit: int):
-    from flask import url_for
-
-    from cbpar import search
 
     if not membership_can(membership, Cap.READ_MEETINGS):
         return []

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import struct
+import zlib
 from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 
+from cbpar.attachments import services as attachments
 from cbpar.auth.models import User
 from cbpar.comments import services as comment_services
 from cbpar.db import db
@@ -98,7 +102,7 @@ def load(project: Any) -> None:
         author = _user(spec["author"])
         if author is None or spec["title"] in existing:
             continue
-        memo = services.create(project, author, spec)
+        memo = services.create_memo(project, author, spec)
         for type_name, ref in spec["links"]:
             record = _record(project, type_name, ref)
             if record is not None:
@@ -110,7 +114,7 @@ def load(project: Any) -> None:
         for username, body in COMMENTS:
             user = _user(username)
             if user is not None:
-                comment = comment_services.add(first, user, body, top.id if top else None)
+                comment = comment_services.add_comment(first, user, body, top.id if top else None)
                 top = top or comment
     _interviews(project)
     _withdrawn_interview(project)
@@ -123,8 +127,6 @@ SKETCH_NAME = "distance-sketch.png"
 
 def _png(width: int = 16, height: int = 16) -> bytes:
     """A small grey PNG (the demo's attachment), made here so no binary file is needed."""
-    import struct
-    import zlib
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return (
@@ -143,16 +145,13 @@ def _png(width: int = 16, height: int = 16) -> bytes:
 
 def _attachment(project: Any) -> None:
     """A sketch attached to the first community memo (files are records too)."""
-    import io
-
-    from cbpar.attachments import services as attachments
 
     memo = db.session.scalar(
         select(Memo).where(Memo.project_id == project.id, Memo.title == MEMOS[0]["title"])
     )
     if memo is None or attachments.list_for(memo):
         return
-    attachments.save(memo, io.BytesIO(_png()), SKETCH_NAME, _user(MEMOS[0]["author"]))
+    attachments.save_attachment(memo, io.BytesIO(_png()), SKETCH_NAME, _user(MEMOS[0]["author"]))
 
 
 WITHDRAWN_ROLE = "Mother, home for the Spring Festival"
@@ -180,7 +179,7 @@ def _withdrawn_interview(project: Any) -> None:
     )
     if interviewer is None or household is None:
         return
-    interview = interview_services.create(
+    interview = interview_services.create_interview(
         project,
         {
             "kind": "family",
@@ -222,7 +221,7 @@ def _interviews(project: Any) -> None:
         "involves_minor": False,
         "language": "Mandarin",
     }
-    interview_services.create(
+    interview_services.create_interview(
         project,
         {
             **consent,
@@ -242,7 +241,7 @@ def _interviews(project: Any) -> None:
         select(Household).where(Household.project_id == project.id).order_by(Household.code)
     )
     if household is not None:
-        interview_services.create(
+        interview_services.create_interview(
             project,
             {
                 **consent,

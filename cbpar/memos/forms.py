@@ -5,22 +5,20 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from cbpar.memos.models import KIND_LABELS, VISIBILITY_LABELS
+from cbpar.forms import label_choices
+from cbpar.memos.models import MemoKind, Visibility
 
 MAX_BODY = 200_000
 
 
 class MemoForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
-    kind = SelectField(
-        _l("Kind"), choices=[SelectChoice(k.value, label) for k, label in KIND_LABELS.items()]
-    )
+    kind = SelectField(_l("Kind"), choices=label_choices(MemoKind))
     visibility = SelectField(
         _l("Who can read it"),
-        choices=[SelectChoice(v.value, label) for v, label in VISIBILITY_LABELS.items()],
+        choices=label_choices(Visibility),
         default="team",
     )
     body = TextAreaField(

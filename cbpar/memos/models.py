@@ -3,51 +3,29 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cbpar.db import Base, CreatedMixin, str_enum, utcnow
+from cbpar.db import Base, CreatedMixin, ProjectScopedNoIndex, Versioned, str_enum, utcnow
+from cbpar.enums import LabelledEnum
 
 if TYPE_CHECKING:
     from cbpar.auth.models import User
 
 
-class MemoKind(StrEnum):
-    RESEARCH_MEMO = "research_memo"
-    REFLECTION_NOTE = "reflection_note"
-    FIELD_NOTE = "field_note"
-
-    @property
-    def label(self) -> str:
-        return str(KIND_LABELS[self])
+class MemoKind(LabelledEnum):
+    RESEARCH_MEMO = "research_memo", _l("Research memo")
+    REFLECTION_NOTE = "reflection_note", _l("Reflection note")
+    FIELD_NOTE = "field_note", _l("Field note")
 
 
-KIND_LABELS = {
-    MemoKind.RESEARCH_MEMO: _l("Research memo"),
-    MemoKind.REFLECTION_NOTE: _l("Reflection note"),
-    MemoKind.FIELD_NOTE: _l("Field note"),
-}
-
-
-class Visibility(StrEnum):
-    PRIVATE = "private"  # the author only
-    TEAM = "team"  # coordinators, researchers, field workers
-    COMMUNITY = "community"  # the team and committee members
-
-    @property
-    def label(self) -> str:
-        return str(VISIBILITY_LABELS[self])
-
-
-VISIBILITY_LABELS = {
-    Visibility.PRIVATE: _l("Private: only me"),
-    Visibility.TEAM: _l("Team: coordinators, researchers, field workers"),
-    Visibility.COMMUNITY: _l("Community: the team and village committee members"),
-}
+class Visibility(LabelledEnum):
+    PRIVATE = "private", _l("Private: only me")
+    TEAM = "team", _l("Team: coordinators, researchers, field workers")
+    COMMUNITY = "community", _l("Community: the team and village committee members")
 
 
 memo_tag = Table(
@@ -58,23 +36,21 @@ memo_tag = Table(
 )
 
 
-class Tag(Base):
+class Tag(ProjectScopedNoIndex, Base):
     """A code of the team's analysis, e.g. "guardianship" or "幼儿园"."""
 
     __tablename__ = "tag"
     __table_args__ = (UniqueConstraint("project_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(80))
 
 
-class Memo(CreatedMixin, Base):
+class Memo(ProjectScopedNoIndex, Versioned, CreatedMixin, Base):
     __tablename__ = "memo"
     __table_args__ = (Index("ix_memo_project_id_updated_at", "project_id", "updated_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
     author_id: Mapped[int | None] = mapped_column(
         ForeignKey("user.id", ondelete="SET NULL"), index=True
     )
@@ -83,16 +59,13 @@ class Memo(CreatedMixin, Base):
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")  # Markdown: the source of truth
     html: Mapped[str] = mapped_column(Text, default="")  # body rendered and sanitized (a cache)
+    # Set by the services when the text is saved, not on every UPDATE (overrides Versioned).
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
-    # Optimistic locking: a save based on an older version is refused, never overwrites.
-    version: Mapped[int] = mapped_column(default=1)
 
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
     updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])
     tags: Mapped[list[Tag]] = relationship(secondary=memo_tag, order_by=Tag.name)
-
-    __mapper_args__ = {"version_id_col": version}
 
 
 class MemoRevision(Base):

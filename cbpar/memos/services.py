@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
+from flask import url_for
 from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from cbpar import audit, links, search
+from cbpar.attachments import services as attachment_services
+from cbpar.comments import services as comment_services
 from cbpar.db import db, utcnow
 from cbpar.memos.models import Memo, MemoKind, MemoRevision, Tag, Visibility, memo_tag
 from cbpar.security import Cap, membership_can
@@ -92,7 +96,7 @@ def list_query(project: Any, membership: Any, *, tag: str = "", kind: str = "", 
     return query
 
 
-def get(project: Any, memo_id: int, membership: Any) -> Memo | None:
+def get_memo(project: Any, memo_id: int, membership: Any) -> Memo | None:
     memo = db.session.get(Memo, memo_id)
     if memo is None or memo.project_id != project.id or not can_see(memo, membership):
         return None
@@ -158,7 +162,7 @@ def _revise(memo: Memo, editor: Any, note: str = "") -> MemoRevision:
     return revision
 
 
-def create(project: Any, author: Any, data: dict[str, Any]) -> Memo:
+def create_memo(project: Any, author: Any, data: dict[str, Any]) -> Memo:
     memo = Memo(
         project_id=project.id,
         author_id=author.id,
@@ -179,7 +183,7 @@ def create(project: Any, author: Any, data: dict[str, Any]) -> Memo:
     return memo
 
 
-def update(
+def update_memo(
     memo: Memo, data: dict[str, Any], version: int | None, editor: Any, *, manage: bool
 ) -> list[str]:
     """Save an edit made on `version`; StaleMemo if someone saved in between."""
@@ -244,10 +248,7 @@ def restore(memo: Memo, old: MemoRevision, editor: Any) -> MemoRevision:
     return new
 
 
-def delete(memo: Memo) -> None:
-    from cbpar.attachments import services as attachment_services
-    from cbpar.comments import services as comment_services
-
+def delete_memo(memo: Memo) -> None:
     audit.record("memo_deleted", memo, project=memo.project_id)
     comment_services.delete_all_for(memo)
     attachment_services.delete_all_for(memo)
@@ -283,10 +284,6 @@ def tag_uses(project: Any, membership: Any) -> list[TagUse]:
     return [TagUse(tag, by_tag.get(tag.id, [])) for tag in tags]
 
 
-def get_tag(project: Any, name: str) -> Tag | None:
-    return db.session.scalar(select(Tag).where(Tag.project_id == project.id, Tag.name == name))
-
-
 def rename_tag(project: Any, tag: Tag, new_name: str) -> Tag:
     """Rename a tag; if another tag has that name already, merge this one into it."""
     new_name = normalise_tags([new_name])[0]
@@ -317,14 +314,6 @@ def rename_tag(project: Any, tag: Tag, new_name: str) -> Tag:
     return other
 
 
-def delete_unused_tag(tag: Tag) -> bool:
-    used = db.session.scalar(select(memo_tag.c.memo_id).where(memo_tag.c.tag_id == tag.id))
-    if used is not None:
-        return False
-    db.session.delete(tag)
-    return True
-
-
 # --- links ---------------------------------------------------------------------------------
 
 # Which column a member types to name a record of each kind (else its number).
@@ -341,7 +330,7 @@ LOOKUP = {
 def linkable_types(membership: Any) -> list[links.RecordType]:
     """Record types a memo may be linked to; only those this member could see."""
     shown = []
-    for record_type in links.REGISTRY.values():
+    for record_type in links.record_types().values():
         if record_type.name in {"memo", "interview"}:
             continue
         probe = record_type.visible
@@ -355,7 +344,7 @@ def linkable_types(membership: Any) -> list[links.RecordType]:
 
 
 def find_record(project: Any, type_name: str, ref: str) -> Any | None:
-    record_type = links.REGISTRY.get(type_name)
+    record_type = links.record_types().get(type_name)
     ref = (ref or "").strip()
     if record_type is None or not ref:
         return None
@@ -393,8 +382,6 @@ def memos_about(record: Any, membership: Any) -> list[links.Linked]:
 
 
 def search_memos(project: Any, membership: Any, terms: list[str], limit: int) -> list[search.Hit]:
-    from flask import url_for
-
     memos = db.session.scalars(
         select(Memo)
         .where(
@@ -457,9 +444,6 @@ def export_name(memo: Memo) -> str:
 
 
 def zip_of(memos: list[Memo]) -> bytes:
-    import io
-    import zipfile
-
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for memo in memos:
@@ -467,22 +451,12 @@ def zip_of(memos: list[Memo]) -> bytes:
     return buffer.getvalue()
 
 
-def register() -> None:
-    links.register(
-        links.RecordType(
-            "memo",
-            Memo,
-            lambda m: m.title,
-            "memos.view",
-            "memo_id",
-            lambda memo, membership: memo is not None and can_see(memo, membership),
-            lambda: str(_l("Memo")),
-        )
-    )
-    search.register("memo", search_memos)
-    from cbpar.attachments import services as attachment_services
-
-    attachment_services.register_target("memo", can_see, can_edit)
+def listed(project: Any, membership: Any, *, tag: str = "", limit: int | None = None) -> list[Memo]:
+    """The memos `list_query` gives (the member may see them), at most `limit`."""
+    query = list_query(project, membership, tag=tag)
+    return list(db.session.scalars(query if limit is None else query.limit(limit)))
 
 
-register()
+def get_tag(project: Any, tag_id: int) -> Tag | None:
+    tag = db.session.get(Tag, tag_id)
+    return tag if tag is not None and tag.project_id == project.id else None

@@ -2,49 +2,31 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from flask import Response, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from cbpar import audit, links, search
-from cbpar.auth.forms import EmptyForm
-from cbpar.db import db, writes
+from cbpar.access import require
+from cbpar.db import writes
 from cbpar.diffing import line_diff
+from cbpar.forms import EmptyForm, check_button
 from cbpar.memos import bp, services
 from cbpar.memos.forms import MAX_BODY, LinkForm, MemoForm, TagRenameForm
-from cbpar.memos.models import KIND_LABELS, Memo, MemoKind
+from cbpar.memos.models import Memo, MemoKind
 from cbpar.projects.models import Project
-from cbpar.projects.services import register_home_panel
-from cbpar.security import Cap, membership_can, require
+from cbpar.security import Cap
 from cbpar.text import render_markdown
-from cbpar.web import int_arg, invalid, no_store, page_number, paginate
+from cbpar.web import form_page, int_arg, no_store, page_number, paginate
 
 PER_PAGE = 50
 
 
-@bp.app_template_global()
-def memos_about(record):
-    """For any record page: the memos (and interviews) linked to it that this member may see."""
-    return services.memos_about(record, g.get("membership"))
-
-
-@bp.app_template_global("search_highlight")
-def search_highlight(text: str, terms: list[str]):
-    return search.highlight(text, terms)
-
-
-def _home_panel(project: Project, membership):
-    if not membership_can(membership, Cap.SEE_COMMUNITY_MEMOS):
-        return None
-    return "memos/_home_panel.html", {"memos": services.recent(project, membership)}
-
-
-register_home_panel(_home_panel)
-
-
 def _memo(project: Project, memo_id: int) -> Memo:
-    return services.get(project, memo_id, g.membership) or abort(404)
+    return services.get_memo(project, memo_id, g.membership) or abort(404)
 
 
 def _editable(project: Project, memo_id: int) -> Memo:
@@ -52,11 +34,6 @@ def _editable(project: Project, memo_id: int) -> Memo:
     if not services.can_edit(memo, g.membership):
         abort(403)
     return memo
-
-
-def _check_button() -> None:
-    if not EmptyForm().validate_on_submit():
-        abort(400)
 
 
 # --- list, write, read ---------------------------------------------------------------------
@@ -76,7 +53,7 @@ def index(project: Project):
             tag=tag,
             kind=kind,
             q=q,
-            kinds=KIND_LABELS,
+            kinds=MemoKind,
             filters={k: v for k, v in (("tag", tag), ("kind", kind), ("q", q)) if v},
         )
     )
@@ -89,13 +66,11 @@ def new(project: Project):
     if request.method == "GET" and request.args.get("kind") in {k.value for k in MemoKind}:
         form.kind.data = request.args["kind"]
     if form.validate_on_submit():
-        memo = services.create(project, current_user, form.data_dict())
+        memo = services.create_memo(project, current_user, form.data_dict())
         flash(_("Memo saved."), "success")
         return redirect(url_for("memos.view", slug=project.slug, memo_id=memo.id), code=303)
     context = {"project": project, "form": form, "memo": None}
-    if form.is_submitted():
-        return invalid("memos/edit.html", **context)
-    return no_store(render_template("memos/edit.html", **context))
+    return form_page("memos/edit.html", **context)
 
 
 @bp.route("/projects/<slug>/memos/<int:memo_id>")
@@ -153,7 +128,7 @@ def edit(project: Project, memo_id: int):
     if form.validate_on_submit():
         version = form.version.data
         try:
-            services.update(
+            services.update_memo(
                 memo,
                 form.data_dict(),
                 int(version) if str(version).isdigit() else None,
@@ -165,9 +140,7 @@ def edit(project: Project, memo_id: int):
         flash(_("Memo saved."), "success")
         return redirect(url_for("memos.view", slug=project.slug, memo_id=memo.id), code=303)
     context = {"project": project, "form": form, "memo": memo, "can_manage": can_manage}
-    if form.is_submitted():
-        return invalid("memos/edit.html", **context)
-    return no_store(render_template("memos/edit.html", **context))
+    return form_page("memos/edit.html", **context)
 
 
 @bp.route("/projects/<slug>/memos/<int:memo_id>/delete", methods=["POST"])
@@ -176,8 +149,8 @@ def delete(project: Project, memo_id: int):
     memo = _memo(project, memo_id)
     if not services.can_manage(memo, g.membership):
         abort(403)
-    _check_button()
-    services.delete(memo)
+    check_button()
+    services.delete_memo(memo)
     flash(_("Memo deleted."), "success")
     return redirect(url_for("memos.index", slug=project.slug), code=303)
 
@@ -244,7 +217,7 @@ def revision(project: Project, memo_id: int, number: int):
 def restore(project: Project, memo_id: int, number: int):
     memo = _editable(project, memo_id)
     rev = services.revision(memo, number) or abort(404)
-    _check_button()
+    check_button()
     new = services.restore(memo, rev, current_user)
     flash(
         _("Revision %(old)d restored as revision %(new)d.", old=number, new=new.number), "success"
@@ -266,7 +239,7 @@ def add_link(project: Project, memo_id: int):
     if not form.validate_on_submit():
         abort(400)
     record = services.find_record(project, form.record_type.data, form.ref.data)
-    record_type = links.REGISTRY.get(form.record_type.data)
+    record_type = links.record_types().get(form.record_type.data)
     if record is None or record_type is None or not record_type.visible(record, g.membership):
         flash(_("No such record in this project: %(ref)s", ref=form.ref.data), "error")
         return redirect(url_for("memos.view", slug=project.slug, memo_id=memo.id) + "#links")
@@ -279,7 +252,7 @@ def add_link(project: Project, memo_id: int):
 @require(Cap.WRITE_MEMOS)
 def remove_link(project: Project, memo_id: int):
     memo = _editable(project, memo_id)
-    _check_button()
+    check_button()
     record = links.resolve(
         project.id, request.form.get("type", ""), request.form.get("id", type=int) or 0
     )
@@ -308,11 +281,7 @@ def tags(project: Project):
 @bp.route("/projects/<slug>/tags/<int:tag_id>/rename", methods=["POST"])
 @require(Cap.WRITE_MEMOS)
 def rename_tag(project: Project, tag_id: int):
-    from cbpar.memos.models import Tag
-
-    tag = db.session.get(Tag, tag_id)
-    if tag is None or tag.project_id != project.id:
-        abort(404)
+    tag = services.get_tag(project, tag_id) or abort(404)
     form = TagRenameForm()
     if not form.validate_on_submit():
         flash(_("Give the tag a name."), "error")
@@ -330,8 +299,6 @@ def rename_tag(project: Project, tag_id: int):
 
 
 def _download(body: bytes | str, mimetype: str, filename: str) -> Response:
-    from urllib.parse import quote
-
     response = Response(body, mimetype=mimetype)
     ascii_name = filename.encode("ascii", "ignore").decode() or "export"
     response.headers["Content-Disposition"] = (
@@ -357,7 +324,7 @@ def export_tag(project: Project):
     tag = request.args.get("tag", "").strip()
     if not tag:
         abort(404)
-    memos = list(db.session.scalars(services.list_query(project, g.membership, tag=tag)))
+    memos = services.listed(project, g.membership, tag=tag)
     audit.record_export(project, f"memos tagged {tag}", "markdown zip", len(memos))
     return _download(services.zip_of(memos), "application/zip", f"memos-{tag}.zip")
 

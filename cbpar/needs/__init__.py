@@ -4,6 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("needs", __name__)
 
-from cbpar.needs import integration, views  # noqa: E402,F401
-
-integration.register()
+from cbpar.needs import views, vote_views  # noqa: E402,F401

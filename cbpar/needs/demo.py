@@ -17,7 +17,10 @@ from sqlalchemy import select
 from cbpar import links
 from cbpar.auth.models import User
 from cbpar.db import db, utcnow
-from cbpar.needs import services
+from cbpar.mapping.models import SavedAnalysis
+from cbpar.meetings.models import Meeting
+from cbpar.memos.models import Memo
+from cbpar.needs import ballots, paper_ballots, services, vote_rounds
 from cbpar.needs.models import (
     Ballot,
     Need,
@@ -118,8 +121,6 @@ def _needs(project: Project) -> dict[str, Need]:
 
 
 def _evidence(project: Project, needs: dict[str, Need]) -> None:
-    from cbpar.memos.models import Memo
-
     for key, titles in EVIDENCE.items():
         for title in titles:
             memo = db.session.scalar(
@@ -128,8 +129,6 @@ def _evidence(project: Project, needs: dict[str, Need]) -> None:
             if memo is not None:
                 links.add(needs[key], memo, "evidence")
     try:
-        from cbpar.mapping.models import SavedAnalysis
-
         analysis = db.session.scalar(
             select(SavedAnalysis).where(SavedAnalysis.project_id == project.id).limit(1)
         )
@@ -149,14 +148,13 @@ def _round(project: Project, needs: dict[str, Need]) -> None:
         )
     ):
         return
-    from cbpar.meetings.models import Meeting
 
     meeting = db.session.scalar(
         select(Meeting).where(Meeting.project_id == project.id, Meeting.title == MEETING_TITLE)
     )
     tz = ZoneInfo(project.timezone)
     coordinator = db.session.scalar(select(User).where(User.username == "coordinator"))
-    vote = services.create_round(
+    vote = vote_rounds.create_round(
         project,
         {
             "title": ROUND_TITLE,
@@ -188,8 +186,8 @@ def _round(project: Project, needs: dict[str, Need]) -> None:
         db.session.add(
             Ballot(
                 round_id=vote.id,
-                voter_key=services.voter_key(vote.id, user.id),
-                receipt=services.new_receipt(),
+                voter_key=ballots.voter_key(vote.id, user.id),
+                receipt=ballots.new_receipt(),
                 choices=[needs[k].id for k in order],
             )
         )
@@ -213,8 +211,8 @@ def _round(project: Project, needs: dict[str, Need]) -> None:
             )
         )
     db.session.flush()
-    services.close_round(vote, coordinator)
-    services.confirm_top(vote, [needs["kg"].id, needs["sw"].id], coordinator)
+    vote_rounds.close_round(vote, coordinator)
+    vote_rounds.confirm_top(vote, [needs["kg"].id, needs["sw"].id], coordinator)
 
 
 def load(project: Project) -> None:
@@ -298,7 +296,7 @@ def _open_round(project: Project, users: dict[str, User]) -> None:
     if len(on_ballot) < 2 or coordinator is None:
         return
     now = utcnow()
-    vote = services.create_round(
+    vote = vote_rounds.create_round(
         project,
         {
             "title": OPEN_ROUND_TITLE,
@@ -318,7 +316,7 @@ def _open_round(project: Project, users: dict[str, User]) -> None:
         for m in db.session.scalars(select(Membership).where(Membership.project_id == project.id))
     }
     if "committee1" in members:
-        services.cast_ballot(vote, members["committee1"], [n.id for n in reversed(on_ballot)])
+        ballots.cast_ballot(vote, members["committee1"], [n.id for n in reversed(on_ballot)])
     if "committee2" in members:
-        services.issue_sheet(vote, members["committee2"], coordinator)
+        paper_ballots.issue_sheet(vote, members["committee2"], coordinator)
     db.session.flush()

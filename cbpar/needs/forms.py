@@ -13,13 +13,12 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from cbpar.forms import label_choices
-from cbpar.needs.labels import CATEGORY_LABELS, METHOD_LABELS, STATUS_LABELS
-from cbpar.security import ROLE_LABELS, Role
+from cbpar.needs.models import NeedCategory, NeedStatus, VoteMethod
+from cbpar.security import Role
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 
@@ -36,12 +35,12 @@ class NeedForm(FlaskForm):
         validators=[Length(max=50_000)],
         description=_l("Markdown. Who is affected, how we know, what would help."),
     )
-    category = SelectField(_l("Category"), choices=label_choices(CATEGORY_LABELS))
+    category = SelectField(_l("Category"), choices=label_choices(NeedCategory))
     village_ids = CheckboxesField(_l("Villages concerned"), coerce=int, choices=[])
 
 
 class StatusForm(FlaskForm):
-    status = SelectField(_l("Status"), choices=label_choices(STATUS_LABELS))
+    status = SelectField(_l("Status"), choices=label_choices(NeedStatus))
     reason = TextAreaField(
         _l("Reason"),
         validators=[Length(max=5000)],
@@ -58,7 +57,7 @@ class RoundForm(FlaskForm):
     description = TextAreaField(_l("Description"), validators=[Length(max=20_000)])
     method = SelectField(
         _l("Official counting method"),
-        choices=label_choices(METHOD_LABELS),
+        choices=label_choices(VoteMethod),
     )
     approval_limit = IntegerField(
         _l("Approval: mark up to"),
@@ -68,7 +67,7 @@ class RoundForm(FlaskForm):
     need_ids = CheckboxesField(_l("Needs on the ballot (2 to 30)"), coerce=int, choices=[])
     eligible_roles = CheckboxesField(
         _l("Who may vote online"),
-        choices=[SelectChoice(r.value, ROLE_LABELS[r]) for r in Role if r != Role.OBSERVER],
+        choices=label_choices(r for r in Role if r != Role.OBSERVER),
         default=[Role.COMMITTEE.value],
     )
     paper_ballots = BooleanField(_l("Paper ballots are entered by a facilitator"))

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import url_for
+from flask import Flask, url_for
 from flask_babel import lazy_gettext as _l
 
 from cbpar import links, search
 from cbpar.db import db
-from cbpar.needs import services
+from cbpar.needs import ballots, services, vote_rounds
 from cbpar.needs.models import Need, VoteRound
 from cbpar.projects.services import register_home_panel
 from cbpar.security import Cap, membership_can
 from cbpar.text import plain_text
 
+HOME_POSITION = 20  # after meetings
+
 
 def _need_visible(need: Need, membership: Any) -> bool:
-    if services.sees_all_needs(membership):
+    if services.can_see_all_needs(membership):
         return True
     return membership_can(membership, Cap.VIEW_PROJECT) and need.status in services.PUBLIC_STATUSES
 
@@ -26,17 +28,17 @@ def home_panel(project: Any, membership: Any) -> tuple[str, dict[str, Any]] | No
     """Open votes, flagged for the member when they may still vote."""
     if not membership_can(membership, Cap.VIEW_PROJECT):
         return None
-    rounds = services.open_rounds(project)
+    rounds = vote_rounds.open_rounds(project)
     if not rounds:
         return None
     items = [
         {
             "round": r,
-            "may_vote": services.may_vote(r, membership),
-            "voted": services.may_vote(r, membership)
+            "can_vote": vote_rounds.can_vote(membership, r),
+            "voted": vote_rounds.can_vote(membership, r)
             and (
-                services.my_ballot(r, membership.user) is not None
-                or services.took_sheet(r, membership.user_id)
+                ballots.my_ballot(r, membership.user) is not None
+                or vote_rounds.took_sheet(r, membership.user_id)
             ),
         }
         for r in rounds
@@ -63,18 +65,17 @@ def search_needs(project: Any, membership: Any, terms: list[str], limit: int) ->
     return hits
 
 
-def register() -> None:
+def init_app(app: Flask) -> None:
     links.register(
+        app,
         links.RecordType(
             "need", Need, lambda n: n.title, "needs.need", "need_id", _need_visible,
             lambda: str(_l("Need")),
-        )
-    )  # fmt: skip
-    links.register(
+        ),
         links.RecordType(
             "vote_round", VoteRound, lambda r: r.title, "needs.vote", "round_id",
             links.needs(Cap.VIEW_PROJECT), lambda: str(_l("Vote")),
-        )
+        ),
     )  # fmt: skip
-    search.register("need", search_needs)
-    register_home_panel(home_panel)
+    search.register(app, "need", search_needs)
+    register_home_panel(app, home_panel, HOME_POSITION)

@@ -3,33 +3,34 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cbpar.db import Base, CreatedMixin, str_enum, utcnow
+from cbpar.db import Authored, Base, CreatedMixin, ProjectScoped, Versioned, str_enum, utcnow
+from cbpar.enums import LabelledEnum
 from cbpar.projects.models import Village
 
 
-class NeedCategory(StrEnum):
-    EDUCATION = "education"
-    CHILDCARE = "childcare"
-    HEALTH = "health"
-    SAFETY = "safety"
-    FAMILY_CONTACT = "family_contact"
-    LIVELIHOOD = "livelihood"
-    OTHER = "other"
+class NeedCategory(LabelledEnum):
+    EDUCATION = "education", _l("Education")
+    CHILDCARE = "childcare", _l("Childcare")
+    HEALTH = "health", _l("Health")
+    SAFETY = "safety", _l("Safety")
+    FAMILY_CONTACT = "family_contact", _l("Family contact")
+    LIVELIHOOD = "livelihood", _l("Livelihood")
+    OTHER = "other", _l("Other")
 
 
-class NeedStatus(StrEnum):
-    PROPOSED = "proposed"
-    SHORTLISTED = "shortlisted"
-    CONFIRMED = "confirmed"
-    BEING_ADDRESSED = "being_addressed"
-    MET = "met"
-    DECLINED = "declined"
+class NeedStatus(LabelledEnum):
+    PROPOSED = "proposed", _l("Proposed")
+    SHORTLISTED = "shortlisted", _l("Shortlisted")
+    CONFIRMED = "confirmed", _l("Confirmed")
+    BEING_ADDRESSED = "being_addressed", _l("Being addressed")
+    MET = "met", _l("Met")
+    DECLINED = "declined", _l("Declined")
 
 
 need_village = Table(
@@ -40,43 +41,67 @@ need_village = Table(
 )
 
 
-class Need(CreatedMixin, Base):
+class Need(ProjectScoped, Versioned, CreatedMixin, Base):
     __tablename__ = "need"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(
-        ForeignKey("project.id", ondelete="CASCADE"), index=True
-    )
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")  # Markdown
     category: Mapped[NeedCategory] = mapped_column(str_enum(NeedCategory))
     status: Mapped[NeedStatus] = mapped_column(str_enum(NeedStatus), default=NeedStatus.PROPOSED)
     declined_reason: Mapped[str] = mapped_column(Text, default="")
     proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    version: Mapped[int] = mapped_column(default=1)
 
     villages: Mapped[list[Village]] = relationship(secondary=need_village, order_by=Village.name)
 
-    __mapper_args__ = {"version_id_col": version}
+
+class VoteMethod(LabelledEnum):
+    BORDA = (
+        "borda",
+        _l("Borda count"),
+        _l(
+            "Each need gets one point for every need a ballot ranks below it, half a point for "
+            "each need tied with it. Unranked needs share the points left equally."
+        ),
+    )
+    SCHULZE = (
+        "schulze",
+        _l("Schulze (Condorcet)"),
+        _l(
+            "Needs are compared in pairs: how many ballots rank one above the other. The winner "
+            "beats every other need by its strongest chain of pairwise wins."
+        ),
+    )
+    IRV = (
+        "irv",
+        _l("Instant-runoff"),
+        _l(
+            "Each ballot counts for its highest-ranked need still in the count; the need with the "
+            "fewest votes is eliminated, round by round. Ties: the need with fewer votes in the "
+            "latest earlier round where they differed goes; if they were always level, all go."
+        ),
+    )
+    APPROVAL = (
+        "approval",
+        _l("Approval"),
+        _l("Each ballot approves some needs; the need approved most wins."),
+    )
 
 
-class VoteMethod(StrEnum):
-    BORDA = "borda"
-    SCHULZE = "schulze"
-    IRV = "irv"
-    APPROVAL = "approval"
+class RoundState(LabelledEnum):
+    """Where a vote round stands: worked out from its times and `closed_at`, never stored."""
+
+    SCHEDULED = "scheduled", _l("Not open yet")
+    OPEN = "open", _l("Open")
+    CLOSED = "closed", _l("Closed")
 
 
-class VoteRound(CreatedMixin, Base):
+class VoteRound(ProjectScoped, Authored, CreatedMixin, Base):
     """A needs-ranking vote: its options, who may vote, when, and (once closed) its count."""
 
     __tablename__ = "vote_round"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(
-        ForeignKey("project.id", ondelete="CASCADE"), index=True
-    )
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")  # Markdown
     method: Mapped[VoteMethod] = mapped_column(str_enum(VoteMethod))
@@ -92,7 +117,6 @@ class VoteRound(CreatedMixin, Base):
     meeting_id: Mapped[int | None] = mapped_column(
         ForeignKey("meeting.id", ondelete="SET NULL"), index=True
     )
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     # The count of every method, stored when the round closes (see services.close_round).
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     confirmed_at: Mapped[datetime | None]

@@ -17,14 +17,16 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from cbpar.security import ROLE_LABELS, Role
+from cbpar.forms import label_choices
+from cbpar.projects.services import slug_taken
+from cbpar.security import Role
 
 SLUG_RE = r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
 USERNAME_RE = r"^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$"
 
 
 def role_choices() -> list[SelectChoice]:
-    return [SelectChoice(role.value, ROLE_LABELS[role]) for role in Role]
+    return label_choices(Role)
 
 
 class ProjectForm(FlaskForm):
@@ -61,8 +63,6 @@ class ProjectForm(FlaskForm):
             raise ValidationError(_l("Unknown time zone; use a name such as Asia/Shanghai."))
 
     def validate_slug(self, field: StringField) -> None:
-        from cbpar.projects.services import slug_taken
-
         if slug_taken(field.data, getattr(self, "_project", None)):
             raise ValidationError(_l("Another project uses this short name."))
 

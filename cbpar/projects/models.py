@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cbpar.db import Base, CreatedMixin, str_enum, utcnow
+from cbpar.db import Base, CreatedMixin, ProjectScopedNoIndex, str_enum, utcnow
 from cbpar.security import Role
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ class Project(CreatedMixin, Base):
     )
 
 
-class Village(CreatedMixin, Base):
+class Village(ProjectScopedNoIndex, CreatedMixin, Base):
     __tablename__ = "village"
     __table_args__ = (
         UniqueConstraint("project_id", "name"),
@@ -46,7 +46,6 @@ class Village(CreatedMixin, Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(120))
     # Short prefix for household codes, e.g. "SH" gives SH-017.
     code: Mapped[str] = mapped_column(String(8))
@@ -60,12 +59,11 @@ class Village(CreatedMixin, Base):
     project: Mapped[Project] = relationship(back_populates="villages")
 
 
-class Membership(CreatedMixin, Base):
+class Membership(ProjectScopedNoIndex, CreatedMixin, Base):
     __tablename__ = "membership"
     __table_args__ = (UniqueConstraint("project_id", "user_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     role: Mapped[Role] = mapped_column(str_enum(Role, length=20))
 

@@ -6,10 +6,11 @@ from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
+from flask import Flask
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
-from cbpar import audit
+from cbpar import audit, registry
 from cbpar.auth import services as auth_services
 from cbpar.auth.models import Invitation, User
 from cbpar.db import db, utcnow
@@ -30,16 +31,25 @@ PROJECT_FIELDS = (
 VILLAGE_FIELDS = ("name", "code", "aliases", "center_lat", "center_lon")
 
 
-# Features add what is new for them to the project home page: a function of (project,
-# membership) returning (template, context) to include, or None to show nothing.
+# Features add what is new for them to the project home page (from their integration): a
+# function of (project, membership) returning (template, context) to include, or None to show
+# nothing. Panels show in the order of their `position`, whatever order features register in.
 HomePanel = Callable[[Project, Membership], tuple[str, dict[str, Any]] | None]
-HOME_PANELS: list[HomePanel] = []
 
 
-def register_home_panel(panel: HomePanel) -> HomePanel:
-    if panel not in HOME_PANELS:
-        HOME_PANELS.append(panel)
-    return panel
+def _panels(app: Flask | None = None) -> list[tuple[int, HomePanel]]:
+    return registry.slot("home_panels", list, app)
+
+
+def register_home_panel(app: Flask, panel: HomePanel, position: int) -> None:
+    panels = _panels(app)
+    if all(registered is not panel for _position, registered in panels):
+        panels.append((position, panel))
+        panels.sort(key=lambda item: item[0])
+
+
+def registered_home_panels(app: Flask | None = None) -> list[HomePanel]:
+    return [panel for _position, panel in _panels(app)]
 
 
 def home_panels(project: Project, membership: Membership) -> list[tuple[str, SimpleNamespace]]:
@@ -47,7 +57,7 @@ def home_panels(project: Project, membership: Membership) -> list[tuple[str, Sim
     a template `panel.items` must be the panel's own "items", never the dict's `items` method."""
     return [
         (template, SimpleNamespace(**context))
-        for panel in HOME_PANELS
+        for panel in registered_home_panels()
         if (shown := panel(project, membership))
         for template, context in [shown]
     ]
@@ -363,3 +373,12 @@ def set_user_active(user: User, active: bool) -> None:
     if not active:
         auth_services.end_all_sessions(user)
     audit.record("user_enabled" if active else "user_disabled", user)
+
+
+def members(project: Project, limit: int) -> list[Membership]:
+    """The project's members as `members_query` orders them, at most `limit`."""
+    return list(db.session.scalars(members_query(project).limit(limit)))
+
+
+def get_user(user_id: int) -> User | None:
+    return db.session.get(User, user_id)

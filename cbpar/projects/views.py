@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from cbpar.auth.forms import EmptyForm
-from cbpar.auth.models import User
-from cbpar.db import db
+from cbpar.access import require, require_admin, require_login
+from cbpar.forms import EmptyForm, check_button
 from cbpar.projects import bp, services
 from cbpar.projects.forms import MemberForm, ProjectForm, RoleForm, VillageForm
 from cbpar.projects.models import Project
-from cbpar.security import Cap, Role, membership_can, require, require_admin, require_login
-from cbpar.web import invalid, no_store, page_number, paginate
+from cbpar.security import Cap, Role, membership_can
+from cbpar.web import form_page, no_store, page_number, paginate
 
 
 @bp.route("/")
@@ -31,19 +30,15 @@ def new_project():
         project = services.create_project(form.data_dict(), current_user)
         flash(_("Project created. You are its coordinator."), "success")
         return redirect(url_for("projects.home", slug=project.slug))
-    if form.is_submitted():
-        return invalid("projects/edit.html", form=form, project=None)
-    return render_template("projects/edit.html", form=form, project=None)
+    return form_page("projects/edit.html", form=form, project=None)
 
 
 @bp.route("/projects/<slug>/")
 @require(Cap.VIEW_PROJECT)
 def home(project: Project):
-    from flask import g
-
     members = []
     if membership_can(g.membership, Cap.VIEW_MEMBERS):
-        members = list(db.session.scalars(services.members_query(project).limit(200)))
+        members = services.members(project, 200)
     page = render_template(
         "projects/home.html",
         project=project,
@@ -64,9 +59,7 @@ def settings(project: Project):
         services.update_project(project, form.data_dict())
         flash(_("Project settings saved."), "success")
         return redirect(url_for("projects.settings", slug=project.slug))
-    if form.is_submitted():
-        return invalid("projects/edit.html", form=form, project=project)
-    return render_template("projects/edit.html", form=form, project=project)
+    return form_page("projects/edit.html", form=form, project=project)
 
 
 # --- villages --------------------------------------------------------------------------------
@@ -90,9 +83,7 @@ def new_village(project: Project):
         services.create_village(project, form.data_dict())
         flash(_("Village added."), "success")
         return redirect(url_for("projects.home", slug=project.slug))
-    if form.is_submitted():
-        return invalid("projects/village.html", form=form, project=project, village=None)
-    return render_template("projects/village.html", form=form, project=project, village=None)
+    return form_page("projects/village.html", form=form, project=project, village=None)
 
 
 @bp.route("/projects/<slug>/villages/<int:village_id>/edit", methods=["GET", "POST"])
@@ -105,17 +96,14 @@ def edit_village(project: Project, village_id: int):
         flash(_("Village saved."), "success")
         return redirect(url_for("projects.home", slug=project.slug))
     context = {"form": form, "project": project, "village": village, "delete_form": EmptyForm()}
-    if form.is_submitted():
-        return invalid("projects/village.html", **context)
-    return render_template("projects/village.html", **context)
+    return form_page("projects/village.html", **context)
 
 
 @bp.route("/projects/<slug>/villages/<int:village_id>/delete", methods=["POST"])
 @require(Cap.MANAGE_PROJECT)
 def delete_village(project: Project, village_id: int):
     village = services.get_village(project, village_id) or abort(404)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    check_button()
     services.delete_village(village)
     flash(_("Village deleted."), "success")
     return redirect(url_for("projects.home", slug=project.slug))
@@ -174,8 +162,7 @@ def add_member(project: Project):
 @require(Cap.MANAGE_PROJECT)
 def reissue_invitation(project: Project, invitation_id: int):
     invitation = services.get_invitation(project, invitation_id) or abort(404)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    check_button()
     new, token = services.reissue_invitation(invitation, current_user)
     return _with_link(project, new, token)
 
@@ -184,8 +171,7 @@ def reissue_invitation(project: Project, invitation_id: int):
 @require(Cap.MANAGE_PROJECT)
 def cancel_invitation(project: Project, invitation_id: int):
     invitation = services.get_invitation(project, invitation_id) or abort(404)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    check_button()
     services.cancel_invitation(invitation, current_user)
     flash(_("Invitation cancelled: its link no longer works."), "success")
     return redirect(url_for("projects.members", slug=project.slug))
@@ -211,8 +197,7 @@ def change_role(project: Project, membership_id: int):
 @require(Cap.MANAGE_PROJECT)
 def remove_member(project: Project, membership_id: int):
     membership = services.get_membership(project, membership_id) or abort(404)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    check_button()
     try:
         services.remove_member(membership)
     except services.LastCoordinatorError:
@@ -227,8 +212,7 @@ def remove_member(project: Project, membership_id: int):
 def reinvite(project: Project, membership_id: int):
     """A link for a member who has never set a password (added before invitations changed)."""
     membership = services.get_membership(project, membership_id) or abort(404)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    check_button()
     if membership.user.password_hash:
         abort(409)  # they log in with their own password; nobody else may set one
     invitation, token = services.reinvite(membership, current_user)
@@ -248,9 +232,8 @@ def users():
 @bp.route("/admin/users/<int:user_id>/active", methods=["POST"])
 @require_admin
 def set_user_active(user_id: int):
-    user = db.session.get(User, user_id) or abort(404)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    user = services.get_user(user_id) or abort(404)
+    check_button()
     active = request.form.get("active") == "1"
     if user.id == current_user.id and not active:
         flash(_("You cannot disable your own account."), "error")

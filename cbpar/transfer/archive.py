@@ -31,10 +31,14 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Column, Table, or_, select
 
 from cbpar import audit
+from cbpar.attachments import services as attachments
+from cbpar.auth.models import User
 from cbpar.db import Base, db
+from cbpar.needs import vote_rounds
 
 FORMAT = "cbpar-project-archive"
 FORMAT_VERSION = 2
@@ -96,11 +100,8 @@ def withheld_table(table: Table) -> bool:
 
 def open_round_ids(rounds: Iterable[dict[str, Any]]) -> set[int]:
     """Rounds not closed yet (scheduled or open): their ballots stay out of every export."""
-    from types import SimpleNamespace
 
-    from cbpar.needs import services as needs
-
-    return {r["id"] for r in rounds if needs.state(SimpleNamespace(**r)) != "closed"}
+    return {r["id"] for r in rounds if vote_rounds.state(SimpleNamespace(**r)) != "closed"}
 
 
 def project_rows(project_id: int) -> dict[str, list[dict[str, Any]]]:
@@ -172,8 +173,6 @@ def serialise(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 def schema_revision() -> str | None:
     """migrate.current(), read on the session's connection (a second one would wait for the
     write lock this transaction may hold on SQLite)."""
-    from alembic.runtime.migration import MigrationContext
-
     return MigrationContext.configure(db.session.connection()).get_current_revision()
 
 
@@ -199,9 +198,6 @@ def _chunks(rows: Iterable[dict[str, Any]], size: int) -> Iterable[bytes]:
 def build_archive(project: Any) -> tuple[bytes, dict[str, Any]]:
     """The archive's bytes and its manifest (row counts in `tables`, what was left out in
     `withheld`)."""
-    from cbpar.attachments import services as attachments
-    from cbpar.auth.models import User
-
     revision = schema_revision()
     rows_by_table = project_rows(project.id)
     tables = {t.name: t for t, _w in project_tables()}
@@ -306,6 +302,7 @@ def import_project(
     source: Path | bytes, slug: str | None = None, by: Any = None, *, with_members: bool = False
 ) -> Any:
     """Add the archived project to this instance; the caller commits. See archive_import."""
+    # import here: archive_import uses this module's format and errors
     from cbpar.transfer import archive_import
 
     return archive_import.import_project(source, slug=slug, by=by, with_members=with_members)

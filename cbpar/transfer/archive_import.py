@@ -1,7 +1,8 @@
 """Importing a project archive, in named steps. Nothing in the archive is trusted.
 
-1. `ArchiveFile`: the zip passes the size checks (safezip: every entry's declared and real
-   size, the total, the compression ratio); the manifest's format and schema are known.
+1. `ArchiveFile` (in archive_file.py): the zip passes the size checks (safezip: every entry's
+   declared and real size, the total, the compression ratio); the manifest's format and
+   schema are known.
 2. `survey`: every table is read once (streamed, line by line) for its ids; the users the
    rows refer to; each round's options and whether it is closed.
 3. `check`: every row is converted as it will be written (archive_rows): a project reference
@@ -18,14 +19,10 @@ The caller commits, or rolls back and calls `discard_files()`.
 
 from __future__ import annotations
 
-import io
-import json
 import re
 import secrets
-import unicodedata
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -33,257 +30,48 @@ from typing import Any
 from sqlalchemy import Table, bindparam, select, text
 from sqlalchemy.exc import DBAPIError
 
-from cbpar import audit, migrate
+from cbpar import audit, links
+from cbpar.attachments import services as attachments
+from cbpar.attachments import storage
+from cbpar.attachments.models import Attachment
+from cbpar.auth.models import User
 from cbpar.db import db
-from cbpar.transfer import safezip
+from cbpar.meetings.models import Meeting, new_calendar_uid
+from cbpar.needs import vote_rounds
+from cbpar.needs.models import VoteRound
+from cbpar.projects.forms import SLUG_RE
+from cbpar.projects.models import Project
 from cbpar.transfer.archive import (
-    FORMAT,
-    READABLE_VERSIONS,
     ArchiveError,
     open_round_ids,
     project_tables,
     secret_columns,
     withheld_table,
 )
+from cbpar.transfer.archive_file import (
+    REFUSED,
+    Account,
+    ArchiveFile,
+    AttachmentFile,
+    Plan,
+    check_revision,
+)
 from cbpar.transfer.archive_rows import Converter, Ids, RowProblem, refuse, row_name, value_of
 
 BATCH = 500
-REFUSED = "Refused (nothing was imported)"
-
-
-def _no_constants(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def _loads(data: str | bytes) -> Any:
-    return json.loads(data, parse_constant=_no_constants)
-
-
-# --- 1. the file -----------------------------------------------------------------------------
-
-
-class ArchiveFile:
-    """An opened archive whose sizes passed the checks, with its manifest."""
-
-    def __init__(self, source: Path | bytes) -> None:
-        self.limits = safezip.configured()
-        try:
-            self.zip = safezip.open_zip(source)
-            safezip.check_declared(self.zip, self.limits)
-        except safezip.NotAZip as exc:
-            raise ArchiveError("Not a project archive (not a zip file).") from exc
-        except safezip.ZipLimitError as exc:
-            raise ArchiveError(f"{REFUSED}: {exc}.") from exc
-        self.entries = {info.filename: info for info in self.zip.infolist()}
-        try:
-            manifest = _loads(self.read("manifest.json"))
-        except (KeyError, ValueError) as exc:
-            raise ArchiveError("Not a project archive (no manifest).") from exc
-        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-            raise ArchiveError("Not a project archive (no manifest).")
-        if manifest.get("format_version") not in READABLE_VERSIONS:
-            raise ArchiveError("Not a project archive this version can read.")
-        project = manifest.get("project")
-        columns = manifest.get("columns")
-        if (
-            not isinstance(project, dict)
-            or not isinstance(project.get("id"), int)
-            or not isinstance(project.get("slug"), str)
-            or not isinstance(columns, dict)
-            or not all(
-                isinstance(v, list) and all(isinstance(c, str) for c in v) for v in columns.values()
-            )
-        ):
-            raise ArchiveError("Not a project archive this version can read (bad manifest).")
-        self.manifest = manifest
-        self.version: int = manifest["format_version"]
-        self.project_id: int = project["id"]
-
-    def read(self, name: str) -> bytes:
-        """A whole entry (each is at most MAX_ATTACHMENT_BYTES), or KeyError."""
-        info = self.entries[name]
-        try:
-            return safezip.Meter(self.limits).read(self.zip, info)
-        except safezip.ZipLimitError as exc:
-            raise ArchiveError(f"{REFUSED}: {exc}.") from exc
-
-    def rows(self, table: str) -> Iterator[tuple[int, Any]]:
-        """(line, row) of one table, streamed: format 2 reads JSON Lines chunk by chunk."""
-        if self.version == 1:
-            yield from self._rows_v1(table)
-            return
-        prefix = f"tables/{table}/"
-        names = sorted(n for n in self.entries if n.startswith(prefix) and n.endswith(".jsonl"))
-        line = 0
-        for name in names:
-            stream = io.TextIOWrapper(
-                safezip.Meter(self.limits).open(self.zip, self.entries[name]), encoding="utf-8"
-            )
-            try:
-                for text_line in stream:
-                    line += 1
-                    if text_line.strip():
-                        yield line, _loads(text_line)
-            except safezip.ZipLimitError as exc:
-                raise ArchiveError(f"{REFUSED}: {exc}.") from exc
-            except ValueError as exc:  # JSON or UTF-8
-                raise refuse(table, f"#{line}", f"not readable JSON ({exc})") from exc
-
-    def _rows_v1(self, table: str) -> Iterator[tuple[int, Any]]:
-        name = f"tables/{table}.json"
-        if name not in self.entries:
-            return
-        try:
-            rows = _loads(self.read(name))
-        except ValueError as exc:
-            raise refuse(table, "#1", f"not readable JSON ({exc})") from exc
-        if not isinstance(rows, list):
-            raise refuse(table, "#1", "not a list of rows")
-        yield from enumerate(rows, start=1)
-
-    def users(self) -> list[dict[str, Any]]:
-        try:
-            users = _loads(self.read("users.json")) if "users.json" in self.entries else []
-        except ValueError as exc:
-            raise ArchiveError(f"{REFUSED}: users.json is not readable JSON.") from exc
-        if not isinstance(users, list):
-            raise ArchiveError(f"{REFUSED}: users.json is not a list.")
-        seen_ids: set[int] = set()
-        seen_names: set[str] = set()
-        for number, user in enumerate(users, start=1):
-            problem = _user_problem(user)
-            if problem is None and (user["id"] in seen_ids or user["username"] in seen_names):
-                problem = "listed twice"
-            if problem:
-                raise refuse("user", row_name(user, number), problem)
-            seen_ids.add(user["id"])
-            seen_names.add(user["username"])
-        return users
-
-    def attachment(self, stored_name: str) -> zipfile.ZipInfo | None:
-        return self.entries.get(f"attachments/{stored_name}")
-
-    def stream(self, info: zipfile.ZipInfo) -> Iterator[bytes]:
-        try:
-            yield from safezip.Meter(self.limits).stream(self.zip, info)
-        except safezip.ZipLimitError as exc:
-            raise ArchiveError(f"{REFUSED}: {exc}.") from exc
-
-
-def _user_problem(user: Any) -> str | None:
-    if not isinstance(user, dict) or not isinstance(user.get("id"), int):
-        return "not an account with an id"
-    name = user.get("username")
-    if not isinstance(name, str) or not 1 <= len(name) <= 64:
-        return "its user name is missing or too long"
-    if any(unicodedata.category(ch)[0] in "CZ" for ch in name):
-        return "its user name has spaces or control characters"
-    display = user.get("display_name")
-    if display is not None and (not isinstance(display, str) or len(display) > 120):
-        return "its display name is not text of at most 120 characters"
-    locale = user.get("locale")
-    if locale is not None and (not isinstance(locale, str) or len(locale) > 16):
-        return "its locale is not valid"
-    return None
-
-
-def _check_revision(revision: Any) -> None:
-    if revision is None:
-        return
-    from alembic.script import ScriptDirectory
-
-    script = ScriptDirectory.from_config(migrate.alembic_config())
-    try:
-        known = script.get_revision(str(revision))
-    except Exception:
-        known = None
-    if known is None:
-        raise ArchiveError(
-            f"This archive comes from a newer or unknown version of the database schema "
-            f"(revision {revision}). Upgrade this installation first, then import it again."
-        )
-
-
-# --- the plan --------------------------------------------------------------------------------
-
-
-@dataclass
-class Account:
-    archive_id: int
-    username: str
-    display_name: str
-    locale: str | None
-    local_id: int | None  # None: a new account, without a password
-
-
-@dataclass
-class Plan:
-    archive_slug: str
-    slug: str
-    format_version: int
-    counts: dict[str, int] = field(default_factory=dict)  # rows to write per table
-    accounts: list[Account] = field(default_factory=list)
-    members: list[tuple[Account, str]] | None = None  # (account, role); None: not imported
-    members_in_archive: int = 0
-    left_out: list[str] = field(default_factory=list)
-
-    def lines(self) -> list[str]:
-        out = [
-            f"Archive of project {self.archive_slug!r} (format {self.format_version}) "
-            f"-> new project {self.slug!r}: {sum(self.counts.values()):,} records "
-            f"in {sum(1 for n in self.counts.values() if n)} tables."
-        ]
-        if self.accounts:
-            out.append("Accounts the records refer to (matched by user name):")
-            for account in self.accounts:
-                out.append(f"  {account.username:<24} -> {_account_text(account)}")
-        if self.members is None:
-            if self.members_in_archive:
-                out.append(
-                    f"Memberships: {self.members_in_archive} in the archive, NOT imported "
-                    "(pass --with-members to give these accounts their roles)."
-                )
-        elif self.members:
-            out.append("Memberships to add (--with-members): these accounts get these roles:")
-            for account, role in self.members:
-                out.append(f"  {account.username:<24} {role:<14} ({_account_text(account)})")
-        else:
-            out.append("Memberships: none in the archive.")
-        out.append(
-            "Rebuilt, not copied: memo and comment HTML (from their Markdown), the count of "
-            "every closed vote round (from its ballots), attachment types and sizes."
-        )
-        out += [f"Left out: {note}" for note in self.left_out]
-        return out
-
-
-def _account_text(account: Account) -> str:
-    if account.local_id is None:
-        return "new account without a password (cannot log in until given one)"
-    return f"existing local account id {account.local_id}"
 
 
 # --- 2. survey, 3. check ---------------------------------------------------------------------
-
-
-@dataclass
-class AttachmentFile:
-    info: zipfile.ZipInfo
-    content_type: str
-    ext: str
-    size: int
 
 
 class Importer:
     """One archive on its way in: `prepare()` surveys and checks, `apply()` writes."""
 
     def __init__(self, source: Path | bytes, slug: str | None, with_members: bool) -> None:
-        from cbpar.links import REGISTRY
-
         self.file = ArchiveFile(source)
         self.with_members = with_members
         manifest = self.file.manifest
-        _check_revision(manifest.get("schema_revision"))
+        check_revision(manifest.get("schema_revision"))
         self.tables = {t.name: t for t, _w in project_tables()}
         for name, names in manifest["columns"].items():
             if name not in self.tables:
@@ -301,7 +89,7 @@ class Importer:
         )
         self.ids = Ids(
             project_id=self.file.project_id,
-            record_kinds={k: rt.model.__tablename__ for k, rt in REGISTRY.items()},
+            record_kinds={k: rt.model.__tablename__ for k, rt in links.record_types().items()},
             table_kinds={name: name for name in self.tables} | {"user": "user"},
         )
         self.order: list[Table] = []  # the tables to write, parents first
@@ -333,9 +121,6 @@ class Importer:
     # -- pass 1
 
     def survey(self) -> None:
-        from cbpar.projects.forms import SLUG_RE
-        from cbpar.projects.models import Project
-
         slug = self.plan.slug
         if not re.match(SLUG_RE, slug):
             raise ArchiveError(f"{slug!r} is not a valid project slug (choose one with --slug).")
@@ -392,8 +177,6 @@ class Importer:
             return None  # the check pass names the problem
 
     def _match_accounts(self, users: list[dict[str, Any]]) -> None:
-        from cbpar.auth.models import User
-
         for user in users:
             local = db.session.scalar(select(User.id).where(User.username == user["username"]))
             self.plan.accounts.append(
@@ -470,8 +253,6 @@ class Importer:
     def _attachment(self, row: dict[str, Any], where: str) -> None:
         """The file must be in the archive, of an accepted type by its content, within the
         size limit; its type and size are taken from it, not from the row."""
-        from cbpar.attachments import services as attachments
-
         stored = row["stored_name"]
         info = self.file.attachment(stored) if attachments.STORED_NAME.match(stored) else None
         if info is None:
@@ -499,9 +280,6 @@ class Importer:
     # -- 4. apply ------------------------------------------------------------------------------
 
     def apply(self, by: Any = None) -> Any:
-        from cbpar.attachments import services as attachments
-        from cbpar.projects.models import Project
-
         self._create_accounts()
         self.ids.new = {
             table.name: self._allocate(table)
@@ -580,14 +358,10 @@ class Importer:
     def _calendar_uid(self, uid: str) -> str:
         """Keep a meeting's calendar UID (subscribed calendars see the same event after a
         move to another server), unless this instance has it already (a copy of a project)."""
-        from cbpar.meetings.models import Meeting, new_calendar_uid
-
         taken = db.session.scalar(select(Meeting.id).where(Meeting.ical_uid == uid))
         return new_calendar_uid() if taken is not None else uid
 
     def _create_accounts(self) -> None:
-        from cbpar.auth.models import User
-
         new_users: dict[int, int] = {}
         for account in self.plan.accounts:
             if account.local_id is None:
@@ -636,8 +410,6 @@ class Importer:
 
     def _stored_name(self, archive_name: str, folder: Path) -> str:
         """The archive's name when it is free here, else a new random one (same extension)."""
-        from cbpar.attachments.models import Attachment
-
         ext = self.files[archive_name].ext
         name = archive_name if archive_name.endswith(f".{ext}") else ""
         taken = bool(name) and (
@@ -661,14 +433,11 @@ class Importer:
 
     def _recount(self, connection: Any, round_ids: list[int]) -> None:
         """A closed round's stored count is derived: count the imported ballots again."""
-        from cbpar.needs import services as needs
-        from cbpar.needs.models import VoteRound
-
         table = VoteRound.__table__
         for round_id in round_ids:
             vote = db.session.get(VoteRound, round_id)
             try:
-                result = needs.count(vote)
+                result = vote_rounds.count(vote)
             except Exception as exc:
                 raise ArchiveError(
                     f"{REFUSED}: table vote_round, row id {round_id}: its ballots cannot be "
@@ -693,8 +462,6 @@ class Importer:
             )
 
     def _copy_files(self, pending: list[tuple[zipfile.ZipInfo, Any]]) -> None:
-        from cbpar.attachments import storage
-
         store = storage.current()  # the instance folder or the database, as configured
         for info, ref in pending:
             store.save(ref, self.file.stream(info))  # removes its partial file if it fails
@@ -702,8 +469,6 @@ class Importer:
 
     def discard_files(self) -> None:
         """After a failure or a rollback: remove the files this import wrote."""
-        from cbpar.attachments import storage
-
         store = storage.current()
         for ref in self.written:
             store.discard(ref)

@@ -26,6 +26,8 @@ from sqlalchemy import Column, Table
 from sqlalchemy import types as sqltypes
 
 from cbpar.db import UTCDateTime
+from cbpar.security import Role
+from cbpar.text import render_markdown
 from cbpar.transfer.archive import ArchiveError, is_secret
 
 
@@ -190,8 +192,6 @@ def _ballot_choices(raw: dict[str, Any], value: Any, ids: Ids) -> list[int]:
 
 
 def _eligible_roles(_raw: dict[str, Any], value: Any, _ids: Ids) -> list[str]:
-    from cbpar.security import Role
-
     known = {r.value for r in Role}
     if not isinstance(value, list) or any(v not in known for v in value):
         raise RowProblem("eligible_roles must list known roles")
@@ -280,14 +280,8 @@ class Converter:
     table: Table
     columns: list[str]  # the archive's columns for this table, secrets removed
     ids: Ids
-    self_refs: list[str] = field(default_factory=list)  # FK columns to the same table
 
     def __post_init__(self) -> None:
-        self.self_refs = [
-            c.name
-            for c in self.table.c
-            if any(fk.column.table.name == self.table.name for fk in c.foreign_keys)
-        ]
         for name in json_columns(self.table):
             if name in self.columns and (self.table.name, name) not in JSON_RULES:
                 raise ArchiveError(
@@ -337,8 +331,6 @@ class Converter:
             if name in row:
                 row[name] = JSON_RULES[(table.name, name)](raw, row[name], ids)
         if "html" in table.c:
-            from cbpar.text import render_markdown
-
             row["html"] = render_markdown(row.get("body") or "")
         if "id" in row and table.c.id.primary_key:
             if table.name == "project":

@@ -16,7 +16,10 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
+from flask import has_app_context
 from sqlalchemy import Engine, inspect, text
+
+from cbpar.attachments import storage
 
 
 class BackupError(Exception):
@@ -42,11 +45,8 @@ def backup(engine: Engine, output: Path) -> str:
 
 def attachments_note() -> str:
     """Whether the backup holds the attachment files, or where they are to be copied from."""
-    from flask import has_app_context
-
     if not has_app_context():
         return ""
-    from cbpar.attachments import storage
 
     if storage.kind() == "database":
         return "Attachments are stored in the database: this backup holds them."

@@ -11,13 +11,13 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from cbpar.db import db
+from cbpar.projects.models import Project
+from cbpar.transfer import archive, archive_import, backup, columns, importing, mappings, reading
 
 KINDS = ("households", "facilities")
 
 
 def _project(slug: str):
-    from cbpar.projects.models import Project
-
     project = db.session.scalar(select(Project).where(Project.slug == slug))
     if project is None:
         raise click.ClickException(f"No project with slug {slug!r}.")
@@ -48,15 +48,13 @@ def _import_records(
     save: bool,
     fmt: str | None,
 ) -> None:
-    from cbpar.transfer import columns, importing, reading
-
     project = _project(slug)
     try:
         table = reading.read_path(file, fmt)
         given = columns.parse_map_option(map_, kind)
     except (reading.ReadError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
-    mapping = importing.mapping_for(project, kind, table, given)
+    mapping = mappings.mapping_for(project, kind, table, given)
     described = columns.describe_columns(kind, mapping, table.columns, table.rows)
     click.echo(f"{len(table.rows):,} rows; every column of the file:")
     for column in described:
@@ -70,7 +68,7 @@ def _import_records(
             "(use --map field=column to import one)",
             err=True,
         )
-    problems = importing.check_mapping(kind, mapping, table)
+    problems = mappings.check_mapping(kind, mapping, table)
     if problems:
         raise click.ClickException(" ".join(problems) + " (use --map field=column)")
     with click.progressbar(length=len(table.rows), label="Checking") as bar:
@@ -96,7 +94,7 @@ def _import_records(
         with click.progressbar(length=len(plan.new) + len(plan.changed), label="Writing") as bar:
             importing.apply(project, plan, source=Path(file).name, progress=_advance(bar))
         if save:
-            importing.save_mapping(project, kind, mapping)
+            mappings.save_mapping(project, kind, mapping)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -143,8 +141,6 @@ def import_project(file: str, slug: str | None, with_members: bool, dry_run: boo
     The whole archive is checked first; the plan (accounts matched by user name, memberships
     and their roles, what is left out) is shown before anything is written.
     """
-    from cbpar.transfer import archive, archive_import
-
     try:
         importer = archive_import.prepare(Path(file), slug=slug, with_members=with_members)
     except archive.ArchiveError as exc:
@@ -181,8 +177,6 @@ def export_group() -> None:
 @with_appcontext
 def export_project(slug: str, output: str) -> None:
     """Write project SLUG (every record, attachments, schema revision) to a zip file."""
-    from cbpar.transfer import archive
-
     project = _project(slug)
     manifest = archive.export_project(project, Path(output))
     db.session.commit()  # the audit event
@@ -198,8 +192,6 @@ def export_project(slug: str, output: str) -> None:
 @with_appcontext
 def backup_command(output: str) -> None:
     """A consistent copy of the database, safe while the app is running."""
-    from cbpar.transfer import backup
-
     try:
         click.echo(backup.backup(db.engine, Path(output)))
     except backup.BackupError as exc:
@@ -211,8 +203,6 @@ def backup_command(output: str) -> None:
 @with_appcontext
 def restore_command(file: str) -> None:
     """Restore a backup into this (empty) instance's database."""
-    from cbpar.transfer import backup
-
     try:
         click.echo(backup.restore(db.engine, Path(file)))
     except backup.BackupError as exc:

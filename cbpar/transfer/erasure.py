@@ -15,17 +15,16 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from cbpar import audit, links
+from cbpar.attachments import services as attachments
 from cbpar.comments.models import Comment
 from cbpar.db import db, scrub_after_commit, utcnow
+from cbpar.interviews import services as interviews
 from cbpar.interviews.models import Interview
 from cbpar.links import RecordLink
 from cbpar.mapping.models import Household
 
 
 def erase_household(household: Household, by: Any) -> dict[str, int]:
-    from cbpar.attachments import services as attachments
-    from cbpar.interviews import services as interviews
-
     scrub_after_commit(db.session)
     project_id, household_id = household.project_id, household.id
     link_count = len(

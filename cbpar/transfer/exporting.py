@@ -18,7 +18,10 @@ from sqlalchemy import select
 
 from cbpar import privacy
 from cbpar.db import Base, db
+from cbpar.mapping import exports as mapping_exports
 from cbpar.mapping import services as mapping
+from cbpar.meetings.models import Meeting, Minutes
+from cbpar.memos import services as memos
 from cbpar.projects.models import Project
 from cbpar.security import Cap, membership_can
 from cbpar.transfer import archive
@@ -53,10 +56,10 @@ def households_level(membership: Any) -> str:
 def households_csv(project: Project, membership: Any) -> tuple[str, int]:
     level = households_level(membership)
     if level == "details":
-        return mapping.households_csv(project)
+        return mapping_exports.households_csv(project)
     audience = privacy.audience_of(membership)
     if level == "points":
-        body, count, _cut = mapping.households_geojson(project, audience=audience)
+        body, count, _cut = mapping_exports.households_geojson(project, audience=audience)
         features = json.loads(body)["features"]
         rows = [
             privacy.point_row(
@@ -64,7 +67,7 @@ def households_csv(project: Project, membership: Any) -> tuple[str, int]:
             )
             for f in features
         ]
-        return mapping.to_csv(("village", "lat", "lon"), rows), count
+        return mapping_exports.to_csv(("village", "lat", "lon"), rows), count
     totals = mapping.village_totals(project, audience)
     header = (
         "village",
@@ -75,29 +78,27 @@ def households_csv(project: Project, membership: Any) -> tuple[str, int]:
         "left_behind_children",
     )
     rows = [(t["village"].name, *(t[k] for k in header[1:])) for t in totals]
-    return mapping.to_csv(header, rows), len(rows)
+    return mapping_exports.to_csv(header, rows), len(rows)
 
 
 def households_geojson(project: Project, membership: Any) -> tuple[bytes, int]:
     level = households_level(membership)
     audience = privacy.audience_of(membership)
     if level == "totals":
-        features = mapping.village_features(project, audience)
+        features = mapping_exports.village_features(project, audience)
         body = {"type": "FeatureCollection", "features": features}
         return json.dumps(body, ensure_ascii=False).encode(), len(features)
-    body, count, _cut = mapping.households_geojson(project, audience=audience, full=True)
+    body, count, _cut = mapping_exports.households_geojson(project, audience=audience, full=True)
     return body, count
 
 
 def facilities_geojson(project: Project) -> tuple[bytes, int]:
-    features = mapping.facility_features(project)
+    features = mapping_exports.facility_features(project)
     body = {"type": "FeatureCollection", "features": features}
     return json.dumps(body, ensure_ascii=False).encode(), len(features)
 
 
 def memos_zip(project: Project, membership: Any) -> tuple[bytes, int]:
-    from cbpar.memos import services as memos
-
     visible = list(db.session.scalars(memos.list_query(project, membership)))
     return memos.zip_of(visible), len(visible)
 
@@ -105,8 +106,6 @@ def memos_zip(project: Project, membership: Any) -> tuple[bytes, int]:
 def minutes_markdown(project: Project, *, approved_only: bool = True) -> tuple[str, int]:
     """Every meeting's minutes, newest first, as one Markdown document (drafts only for
     those who write minutes)."""
-    from cbpar.meetings.models import Meeting, Minutes
-
     query = (
         select(Meeting.title, Meeting.starts_at, Meeting.place, Minutes.body, Minutes.approved_at)
         .join(Minutes, Minutes.meeting_id == Meeting.id)
@@ -141,7 +140,7 @@ def table_csv(project: Project, name: str) -> tuple[str, int]:
     rows = archive.project_rows(project.id).get(name, [])
     table = Base.metadata.tables[name]
     header = [c.name for c in table.c if c.name not in HIDDEN_COLUMNS]
-    body = mapping.to_csv(header, ([archive.to_json(r[c]) for c in header] for r in rows))
+    body = mapping_exports.to_csv(header, ([archive.to_json(r[c]) for c in header] for r in rows))
     return body, len(rows)
 
 

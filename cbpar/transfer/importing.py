@@ -14,22 +14,18 @@ web response can send each event as it happens (a callback cannot yield).
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from typing import Any, TypeVar
 
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, select, update
 
 from cbpar import audit
+from cbpar.audit import AuditEvent
 from cbpar.db import db, utcnow
 from cbpar.mapping import services as mapping_services
 from cbpar.mapping.analysis import project_today
-from cbpar.mapping.forms import MAX_COUNT
-from cbpar.mapping.labels import CAREGIVER_LABELS, KIND_LABELS, MIGRANT_LABELS, STATUS_LABELS
 from cbpar.mapping.models import (
     Caregiver,
     Facility,
@@ -38,9 +34,16 @@ from cbpar.mapping.models import (
     Household,
     MigrantParents,
 )
-from cbpar.projects.models import Project, Village
+from cbpar.projects.models import Project
 from cbpar.transfer import columns as cols
-from cbpar.transfer.models import ImportMapping
+from cbpar.transfer.import_values import (
+    Row,
+    choices_of,
+    find_village,
+    row_values,
+    source_key,
+    village_lookup,
+)
 from cbpar.transfer.reading import Table
 
 COUNTS = ("members", "children_under_6", "children_6_17", "left_behind_children")
@@ -59,11 +62,7 @@ HOUSEHOLD_VALUES = (
 )
 FACILITY_VALUES = ("kind", "status", "village_id", "lat", "lon", "capacity", "opened_on", "notes")
 STEP = 1000  # rows between two progress events, and rows per executemany when writing
-_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _CODE = re.compile(r"^\s*([A-Za-z0-9]+)-0*(\d+)\s*$")
-_BRACKETS = re.compile(r"[(（]([^)）]*)[)）]")
-_VILLAGE_WORD = re.compile(r"\s+village$")
-AMBIGUOUS = object()  # a village name that fits more than one village
 
 
 Progress = Callable[[str, int, int], None]
@@ -113,225 +112,6 @@ class Plan:
         }
 
 
-# --- value parsing ---------------------------------------------------------------------------
-
-
-class Choices(dict):
-    """Accepted spellings of an enum (lower case) -> member, and the list to show when a value
-    is not one of them: each value with its label in the current language."""
-
-    accepted: str = ""
-
-
-def _choices(enum: type, labels: dict[Any, Any]) -> Choices:
-    """Accepted spellings of an enum: its values, and its labels in English and Chinese."""
-    lookup = Choices()
-    lookup.accepted = ", ".join(f"{member.value} ({labels[member]})" for member in enum)
-    for member in enum:
-        lookup[member.value] = member
-        lookup[member.value.replace("_", " ")] = member
-        for locale in ("en", "zh_Hans"):
-            with force_locale(locale):
-                lookup[str(labels[member]).strip().lower()] = member
-    return lookup
-
-
-def _number(text: str) -> float | None:
-    match = _NUMBER.fullmatch(text.strip())
-    return float(match.group()) if match else None
-
-
-def _geopoint(text: str) -> tuple[float, float] | None:
-    """'lat lon [alt acc]' (KoBo/ODK geopoint) or '[lat, lon]' (KoBo _geolocation)."""
-    numbers = _NUMBER.findall(text)
-    if len(numbers) >= 2:
-        return float(numbers[0]), float(numbers[1])
-    return None
-
-
-def _date(text: str) -> date | None | str:
-    """A date, None when empty, or the string 'bad'."""
-    text = text.strip()
-    if not text:
-        return None
-    head = text[:10].replace("/", "-").replace(".", "-")
-    try:
-        return date.fromisoformat(head)
-    except ValueError:
-        pass
-    try:
-        return datetime.strptime(head, "%Y-%m-%d").date()
-    except ValueError:
-        return "bad"
-
-
-class _Row:
-    """One row's cells by field, and the reasons it is refused."""
-
-    def __init__(self, values: dict[str, str], today: date):
-        self.values, self.today, self.reasons = values, today, []
-
-    def text(self, name: str) -> str:
-        return (self.values.get(name) or "").strip()
-
-    def coordinates(self) -> tuple[float | None, float | None]:
-        lat_text, lon_text = self.text("lat"), self.text("lon")
-        if not lat_text or not lon_text:
-            self.reasons.append(_("Missing coordinates."))
-            return None, None
-        if self.values.get("_geopoint"):
-            point = _geopoint(lat_text)
-            if point is None:
-                self.reasons.append(_("The location is not 'latitude longitude'."))
-                return None, None
-            lat, lon = point
-        else:
-            lat, lon = _number(lat_text), _number(lon_text)
-            if lat is None or lon is None:
-                self.reasons.append(_("Coordinates are not numbers."))
-                return None, None
-        if not -90 <= lat <= 90:
-            self.reasons.append(_("Latitude is between -90 and 90."))
-        if not -180 <= lon <= 180:
-            self.reasons.append(_("Longitude is between -180 and 180."))
-        return lat, lon
-
-    def count(self, name: str, label: str, maximum: int = MAX_COUNT) -> int | None:
-        """A whole number, or None when the cell is blank (unknown, never 0)."""
-        text = self.text(name)
-        if not text:
-            return None
-        value = _number(text)
-        if value is None or not value.is_integer() or not 0 <= value <= maximum:
-            self.reasons.append(
-                _("%(field)s: enter a whole number from 0 to %(max)d.", field=label, max=maximum)
-            )
-            return None
-        return int(value)
-
-    def choice(self, name: str, label: str, lookup: dict[str, Any], default: Any) -> Any:
-        text = self.text(name)
-        if not text:
-            return default
-        value = lookup.get(text.lower()) or lookup.get(text.lower().replace("-", "_"))
-        if value is None:
-            self.reasons.append(
-                _(
-                    "%(field)s: unknown value %(value)s. Accepted values: %(accepted)s.",
-                    field=label,
-                    value=text,
-                    accepted=getattr(lookup, "accepted", ""),
-                )
-            )
-        return value
-
-    def day(self, name: str, label: str, past: bool = True) -> date | None:
-        value = _date(self.text(name))
-        if value == "bad":
-            self.reasons.append(_("%(field)s: not a real date.", field=label))
-            return None
-        if past and value is not None and value > self.today:
-            self.reasons.append(_("%(field)s: this date is in the future.", field=label))
-        return value  # type: ignore[return-value]
-
-
-def _row_values(table: Table, mapping: dict[str, str]) -> Callable[[list[str]], dict[str, str]]:
-    index = {c: i for i, c in enumerate(table.columns)}
-    picks = [(f, index[c]) for f, c in mapping.items() if c and c in index]
-    geopoint = bool(mapping.get("lat")) and mapping.get("lat") == mapping.get("lon")
-
-    def values(cells: list[str]) -> dict[str, str]:
-        found = {f: (cells[i] if i < len(cells) else "") for f, i in picks}
-        if geopoint:
-            found["_geopoint"] = "1"
-        return found
-
-    return values
-
-
-def village_key(text: str) -> str:
-    """A village name as compared: full-width folded, case and surrounding spaces ignored."""
-    return " ".join(unicodedata.normalize("NFKC", text or "").casefold().split())
-
-
-def village_names(village: Village) -> tuple[list[str], list[str]]:
-    """The names a village is known by: given (code, full name, aliases) and derived from the
-    full name's parts ("Liangshui Village (凉水村)" -> "Liangshui Village", "凉水村",
-    "Liangshui")."""
-    aliases = [a for a in (village.aliases or "").splitlines() if a.strip()]
-    given = [village.code, village.name, *aliases]
-    derived: list[str] = []
-    for name in (village.name, *aliases):
-        key = village_key(name)
-        parts = [_BRACKETS.sub(" ", key).strip(), *_BRACKETS.findall(key)]
-        for part in parts:
-            part = part.strip()
-            derived.append(part)
-            derived.append(_VILLAGE_WORD.sub("", part))
-    return [village_key(n) for n in given], [village_key(n) for n in derived if n.strip()]
-
-
-class VillageLookup:
-    """Find a village by code, full name or alias, else by a part of its name; a name that
-    fits two villages is AMBIGUOUS rather than a guess."""
-
-    def __init__(self, villages: list[Village]):
-        self.given: dict[str, Any] = {}
-        self.derived: dict[str, Any] = {}
-        for village in villages:
-            given, derived = village_names(village)
-            for table, keys in ((self.given, given), (self.derived, derived)):
-                for key in keys:
-                    if key and table.get(key, village) is not village:
-                        table[key] = AMBIGUOUS
-                    elif key:
-                        table[key] = village
-
-    def get(self, text: str) -> Any:
-        key = village_key(text)
-        if not key:
-            return None
-        found = self.given.get(key)
-        return found if found is not None else self.derived.get(key)
-
-
-def _village_lookup(project: Project) -> VillageLookup:
-    return VillageLookup(
-        list(db.session.scalars(select(Village).where(Village.project_id == project.id)))
-    )
-
-
-def _find_village(villages: VillageLookup, row: _Row) -> Village | None:
-    village = villages.get(row.text("village"))
-    if village is AMBIGUOUS:
-        row.reasons.append(
-            _("The village %(name)s fits more than one village.", name=row.text("village"))
-        )
-        return None
-    if village is None:
-        row.reasons.append(_("Unknown village: %(name)s.", name=row.text("village") or "-"))
-    return village
-
-
-def source_key(text: str | None) -> str:
-    """A submission id as compared: KoBo's `_uuid` and ODK/KoBo `meta/instanceID`
-    ("uuid:...") of the same submission are the same key."""
-    text = (text or "").strip().lower()
-    return text[5:] if text.startswith("uuid:") else text
-
-
-def check_mapping(kind: str, mapping: dict[str, str], table: Table) -> list[str]:
-    """Problems with the mapping itself (a required field unmapped, a column not in the file)."""
-    problems = []
-    labels = cols.FIELDS[kind]
-    for name in cols.REQUIRED[kind]:
-        if not mapping.get(name):
-            problems.append(_("Choose the column for %(field)s.", field=labels[name]))
-    for column in cols.missing_columns(mapping, table.columns):
-        problems.append(_("The file has no column %(column)s.", column=column))
-    return problems
-
-
 def plan(
     project: Project,
     kind: str,
@@ -378,32 +158,71 @@ def _existing_households(project: Project) -> tuple[dict, dict, dict, dict[int, 
 def _plan_households(
     project: Project, table: Table, mapping: dict[str, str]
 ) -> Generator[Event, None, Plan]:
-    result = Plan("households", total=len(table.rows))
-    villages = _village_lookup(project)
-    by_code, by_source, by_ref, top = _existing_households(project)
-    migrant = _choices(MigrantParents, MIGRANT_LABELS)
-    caregiver = _choices(Caregiver, CAREGIVER_LABELS)
-    labels = {k: str(v) for k, v in cols.HOUSEHOLD_IMPORT_FIELDS.items()}
-    today = project_today(project)
-    values_of = _row_values(table, mapping)
-    seen_codes: set[str] = set()
-    seen_sources: set[str] = set()
-    seen_refs: set[tuple[int, str]] = set()
-    taken_numbers: dict[int, set[int]] = {}
+    planner = _HouseholdPlanner(project, len(table.rows), mapping)
+    values_of = row_values(table, mapping)
     for done, (line, cells) in enumerate(table.rows, start=1):
         if done % STEP == 0:
-            yield ("checking", done, result.total)
-        row = _Row(values_of(cells), today)
-        village = _find_village(villages, row)
+            yield ("checking", done, planner.result.total)
+        planner.add(line, Row(values_of(cells), planner.today))
+    return planner.result
+
+
+class _HouseholdPlanner:
+    """Plans household rows one by one, in named steps: read the values, find the household
+    the row is about, refuse what the file repeats or contradicts, then plan a change or a
+    new household (numbering new ones after the village's last)."""
+
+    def __init__(self, project: Project, total: int, mapping: dict[str, str]) -> None:
+        self.project, self.mapping = project, mapping
+        self.result = Plan("households", total=total)
+        self.villages = village_lookup(project)
+        self.by_code, self.by_source, self.by_ref, self.top = _existing_households(project)
+        self.migrant = choices_of(MigrantParents)
+        self.caregiver = choices_of(Caregiver)
+        self.labels = {k: str(v) for k, v in cols.HOUSEHOLD_IMPORT_FIELDS.items()}
+        self.today = project_today(project)
+        self.seen_codes: set[str] = set()
+        self.seen_sources: set[str] = set()
+        self.seen_refs: set[tuple[int, str]] = set()
+        self.taken_numbers: dict[int, set[int]] = {}
+
+    def add(self, line: int, row: Row) -> None:
+        village = find_village(self.villages, row)
+        data = self._values(row)
+        code = row.text("code")
+        source = source_key(data["source_id"])
+        ref = (village.id, data["field_ref"].lower()) if village and data["field_ref"] else None
+        existing = self._existing(code, source, ref)
+        key_code = (existing["code"] if existing else code).lower()
+        self._check_repeats(row, data, code, key_code, source, ref, existing)
+        number = self._check_village(row, village, code, existing)
+        if row.reasons:
+            self.result.problems.append(RowProblem(line, row.reasons))
+            return
+        assert village is not None
+        if key_code:
+            self.seen_codes.add(key_code)
+        if source:
+            self.seen_sources.add(source)
+        if ref is not None:
+            self.seen_refs.add(ref)
+        if existing is not None:
+            self._plan_change(line, row, data, existing)
+        else:
+            self._plan_new(line, data, village, number)
+
+    def _values(self, row: Row) -> dict[str, Any]:
+        """The row's values as columns, with the reasons any of them is refused."""
+        labels = self.labels
         lat, lon = row.coordinates()
         data: dict[str, Any] = {"lat": lat, "lon": lon}
         for name in COUNTS:
             data[name] = row.count(name, labels[name])
         data["migrant_parents"] = row.choice(
-            "migrant_parents", labels["migrant_parents"], migrant, MigrantParents.NONE
+            "migrant_parents", labels["migrant_parents"], self.migrant, MigrantParents.NONE
         )
         data["caregiver"] = row.choice(
-            "caregiver", labels["caregiver"], caregiver, Caregiver.PARENTS
+            "caregiver", labels["caregiver"], self.caregiver, Caregiver.PARENTS
         )
         data["visited_on"] = row.day("visited_on", labels["visited_on"])
         data["consent_on"] = row.day("consent_on", labels["consent_on"])
@@ -414,25 +233,41 @@ def _plan_households(
         _check_counts(row, data)
         if data["consent_given_by"] and not data["consent_on"]:
             row.reasons.append(_("Give the date consent was given."))
+        return data
 
-        code = row.text("code")
-        source = source_key(data["source_id"])
-        ref = (village.id, data["field_ref"].lower()) if village and data["field_ref"] else None
-        existing = by_code.get(code.lower()) if code else None
+    def _existing(
+        self, code: str, source: str, ref: tuple[int, str] | None
+    ) -> dict[str, Any] | None:
+        """The stored household the row is about: by our code, else submission id, else the
+        field team's number in its village."""
+        existing = self.by_code.get(code.lower()) if code else None
         if existing is None and source:
-            existing = by_source.get(source)
+            existing = self.by_source.get(source)
         if existing is None and ref is not None:
-            existing = by_ref.get(ref)
-        key_code = (existing["code"] if existing else code).lower()
-        if key_code and key_code in seen_codes:
+            existing = self.by_ref.get(ref)
+        return existing
+
+    def _check_repeats(
+        self,
+        row: Row,
+        data: dict[str, Any],
+        code: str,
+        key_code: str,
+        source: str,
+        ref: tuple[int, str] | None,
+        existing: dict[str, Any] | None,
+    ) -> None:
+        """A household, submission or field number twice in the file, or a field number that
+        already belongs to another household."""
+        if key_code and key_code in self.seen_codes:
             row.reasons.append(_("The household %(code)s is in the file twice.", code=code))
-        if source and source in seen_sources:
+        if source and source in self.seen_sources:
             row.reasons.append(_("The submission id is in the file twice."))
-        if ref is not None and ref in seen_refs:
+        if ref is not None and ref in self.seen_refs:
             row.reasons.append(
                 _("The field number %(ref)s is in the file twice.", ref=data["field_ref"])
             )
-        owner = by_ref.get(ref) if ref is not None else None
+        owner = self.by_ref.get(ref) if ref is not None else None
         if owner is not None and existing is not None and owner["id"] != existing["id"]:
             row.reasons.append(
                 _(
@@ -441,57 +276,61 @@ def _plan_households(
                     code=owner["code"],
                 )
             )
-        number = None
+
+    def _check_village(
+        self, row: Row, village: Any, code: str, existing: dict[str, Any] | None
+    ) -> int | None:
+        """A known household stays in its village; a new one's code must be the village's.
+        Returns the number a new household's code gives, if any."""
         if existing is not None and village is not None and existing["village_id"] != village.id:
             row.reasons.append(
                 _("The household %(code)s is in another village.", code=existing["code"])
             )
-        elif existing is None and code and village is not None:
-            match = _CODE.match(code)
-            if not match or match.group(1).lower() != village.code.lower():
-                row.reasons.append(
-                    _(
-                        "The code %(code)s does not belong to village %(village)s. If it is "
-                        'the field team\'s own number, choose its column for "%(field)s" '
-                        "instead: our code is then made for it.",
-                        code=code,
-                        village=village.name,
-                        field=labels["field_ref"],
-                    )
+            return None
+        if existing is not None or not code or village is None:
+            return None
+        match = _CODE.match(code)
+        if not match or match.group(1).lower() != village.code.lower():
+            row.reasons.append(
+                _(
+                    "The code %(code)s does not belong to village %(village)s. If it is "
+                    'the field team\'s own number, choose its column for "%(field)s" '
+                    "instead: our code is then made for it.",
+                    code=code,
+                    village=village.name,
+                    field=self.labels["field_ref"],
                 )
-            else:
-                number = int(match.group(2))
-                if number in taken_numbers.get(village.id, set()):
-                    row.reasons.append(_("The household %(code)s is in the file twice.", code=code))
-        if row.reasons:
-            result.problems.append(RowProblem(line, row.reasons))
-            continue
-        assert village is not None
-        if key_code:
-            seen_codes.add(key_code)
-        if source:
-            seen_sources.add(source)
-        if ref is not None:
-            seen_refs.add(ref)
-        if existing is not None:
-            given = {k: v for k, v in data.items() if _given(k, mapping, row)}
-            diff = {k: v for k, v in given.items() if existing[k] != v}
-            if diff:
-                result.changed.append(
-                    {"_id": existing["id"], "_version": existing["version"], "_line": line, **diff}
-                )
-            else:
-                result.unchanged += 1
-            continue
+            )
+            return None
+        number = int(match.group(2))
+        if number in self.taken_numbers.get(village.id, set()):
+            row.reasons.append(_("The household %(code)s is in the file twice.", code=code))
+        return number
+
+    def _plan_change(
+        self, line: int, row: Row, data: dict[str, Any], existing: dict[str, Any]
+    ) -> None:
+        """Only the values the file gives, and only those that differ, are changed."""
+        given = {k: v for k, v in data.items() if _given(k, self.mapping, row)}
+        diff = {k: v for k, v in given.items() if existing[k] != v}
+        if diff:
+            self.result.changed.append(
+                {"_id": existing["id"], "_version": existing["version"], "_line": line, **diff}
+            )
+        else:
+            self.result.unchanged += 1
+
+    def _plan_new(self, line: int, data: dict[str, Any], village: Any, number: int | None) -> None:
+        taken = self.taken_numbers.setdefault(village.id, set())
         if number is None:
-            number = top.get(village.id, 0) + 1
-            while number in taken_numbers.get(village.id, set()):
+            number = self.top.get(village.id, 0) + 1
+            while number in taken:
                 number += 1
-        top[village.id] = max(top.get(village.id, 0), number)
-        taken_numbers.setdefault(village.id, set()).add(number)
-        result.new.append(
+        self.top[village.id] = max(self.top.get(village.id, 0), number)
+        taken.add(number)
+        self.result.new.append(
             {
-                "project_id": project.id,
+                "project_id": self.project.id,
                 "village_id": village.id,
                 "number": number,
                 "code": mapping_services.household_code(village, number),
@@ -500,10 +339,9 @@ def _plan_households(
                 **data,
             }
         )
-    return result
 
 
-def _check_counts(row: _Row, data: dict[str, Any]) -> None:
+def _check_counts(row: Row, data: dict[str, Any]) -> None:
     """Counts that are known must agree; an unknown (blank) count is checked against nothing."""
     members, under_6, older, left_behind = (data[c] for c in COUNTS)
     children = None if under_6 is None or older is None else under_6 + older
@@ -517,7 +355,7 @@ def _check_counts(row: _Row, data: dict[str, Any]) -> None:
         )
 
 
-def _given(name: str, mapping: dict[str, str], row: _Row) -> bool:
+def _given(name: str, mapping: dict[str, str], row: Row) -> bool:
     """Only fields the file maps (and fills) change an existing record."""
     if name in ("lat", "lon"):
         return True
@@ -531,22 +369,22 @@ def _plan_facilities(
     project: Project, table: Table, mapping: dict[str, str]
 ) -> Generator[Event, None, Plan]:
     result = Plan("facilities", total=len(table.rows))
-    villages = _village_lookup(project)
+    villages = village_lookup(project)
     names = ["id", "name", *FACILITY_VALUES]
     existing_rows = db.session.execute(
         select(*[getattr(Facility, n) for n in names]).where(Facility.project_id == project.id)
     )
     existing = {r.name.strip().lower(): dict(zip(names, r, strict=True)) for r in existing_rows}
-    kinds = _choices(FacilityKind, KIND_LABELS)
-    statuses = _choices(FacilityStatus, STATUS_LABELS)
+    kinds = choices_of(FacilityKind)
+    statuses = choices_of(FacilityStatus)
     labels = {k: str(v) for k, v in cols.FACILITY_IMPORT_FIELDS.items()}
     today = project_today(project)
-    values_of = _row_values(table, mapping)
+    values_of = row_values(table, mapping)
     seen: set[str] = set()
     for done, (line, cells) in enumerate(table.rows, start=1):
         if done % STEP == 0:
             yield ("checking", done, result.total)
-        row = _Row(values_of(cells), today)
+        row = Row(values_of(cells), today)
         name = row.text("name")[:200]
         if not name:
             row.reasons.append(_("%(field)s is missing.", field=labels["name"]))
@@ -554,7 +392,7 @@ def _plan_facilities(
             row.reasons.append(_("The facility %(name)s is in the file twice.", name=name))
         village_id = None
         if row.text("village"):
-            village = _find_village(villages, row)
+            village = find_village(villages, row)
             if village is not None:
                 village_id = village.id
         lat, lon = row.coordinates()
@@ -631,13 +469,15 @@ def apply(
 ) -> dict[str, int]:
     """Write the plan's valid rows in the current transaction, audited (counts only);
     `progress("writing", done, total)` every 1,000 rows written and at the end."""
-    return _drive(apply_steps(project, result, source=source, by=by), progress)
+    summary, _event = _drive(apply_steps(project, result, source=source, by=by), progress)
+    return summary
 
 
 def apply_steps(
     project: Project, result: Plan, *, source: str = "", by: Any = None
-) -> Generator[Event, None, dict[str, int]]:
-    """`apply()` as a generator: yields ("writing", done, total), returns the summary."""
+) -> Generator[Event, None, tuple[dict[str, int], AuditEvent]]:
+    """`apply()` as a generator: yields ("writing", done, total), returns the summary and the
+    import's audit event."""
     model = Household if result.kind == "households" else Facility
     new = [{k: v for k, v in r.items() if not k.startswith("_")} for r in result.new]
     total = len(new) + len(result.changed)
@@ -649,7 +489,7 @@ def apply_steps(
         done += written
         yield ("writing", done, total)
     summary = result.summary()
-    audit.record(
+    event = audit.record(
         "import",
         project=project,
         actor=by,
@@ -657,39 +497,4 @@ def apply_steps(
     )
     db.session.flush()
     yield ("writing", total, total)
-    return summary
-
-
-# --- saved mappings --------------------------------------------------------------------------
-
-
-def saved_mapping(project: Project, kind: str) -> dict[str, str]:
-    record = db.session.scalar(
-        select(ImportMapping).where(
-            ImportMapping.project_id == project.id, ImportMapping.kind == kind
-        )
-    )
-    return dict(record.mapping) if record else {}
-
-
-def save_mapping(project: Project, kind: str, mapping: dict[str, str]) -> None:
-    record = db.session.scalar(
-        select(ImportMapping).where(
-            ImportMapping.project_id == project.id, ImportMapping.kind == kind
-        )
-    )
-    if record is None:
-        record = ImportMapping(project_id=project.id, kind=kind)
-        db.session.add(record)
-    record.mapping = {k: v for k, v in mapping.items() if v}
-    db.session.flush()
-
-
-def mapping_for(project: Project, kind: str, table: Table, given: dict[str, str]) -> dict[str, str]:
-    """Suggestions, then the project's saved mapping where its columns exist, then `given`."""
-    mapping = cols.suggest(kind, table.columns)
-    for name, column in saved_mapping(project, kind).items():
-        if column in table.columns and name in mapping:
-            mapping[name] = column
-    mapping.update({k: v for k, v in given.items() if k in mapping})
-    return mapping
+    return summary, event

@@ -15,13 +15,17 @@ import io
 import json
 import math
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-FORMATS = ("csv", "xlsx", "geojson")
+from flask import has_app_context
+from flask_babel import gettext
+from openpyxl import load_workbook
+
+from cbpar.transfer import safezip
+
 LAT_COLUMN, LON_COLUMN = "latitude", "longitude"
 
 
@@ -124,9 +128,6 @@ def _cell_text(value: Any) -> str:
 
 def check_xlsx(data: bytes) -> None:
     """An XLSX is a zip: refuse a decompression bomb before openpyxl opens it."""
-    from flask_babel import gettext
-
-    from cbpar.transfer import safezip
 
     try:
         safezip.check_all(data, safezip.configured(entry_is_total=True))
@@ -143,8 +144,6 @@ def check_xlsx(data: bytes) -> None:
 
 
 def read_xlsx(data: bytes) -> Table:
-    from openpyxl import load_workbook
-
     check_xlsx(data)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -198,9 +197,6 @@ def _from_web_mercator(x: float, y: float) -> tuple[float, float]:
 
 
 def _projected_error(what: str) -> ReadError:
-    from flask import has_app_context
-    from flask_babel import gettext
-
     message = (
         "This file has projected coordinates (%(crs)s), not latitude and longitude. "
         "Save it again in WGS 84 (EPSG:4326), or in EPSG:3857, which is converted."
@@ -247,8 +243,3 @@ def read_geojson(data: bytes) -> Table:
     names = list(columns)
     rows = [(i, [r.get(c, "") for c in names]) for i, r in enumerate(records, start=1)]
     return Table(names, rows, "geojson")
-
-
-def iter_dicts(table: Table) -> Iterator[tuple[int, dict[str, str]]]:
-    for line, cells in table.rows:
-        yield line, dict(zip(table.columns, cells, strict=False))

@@ -19,10 +19,12 @@ from sqlalchemy import func, select
 
 from cbpar import privacy
 from cbpar.db import Base, db
+from cbpar.initiatives import funding, results
 from cbpar.mapping import analysis
 from cbpar.mapping import services as mapping
-from cbpar.mapping.labels import KIND_LABELS, STATUS_LABELS
 from cbpar.mapping.models import Facility, FacilityKind
+from cbpar.needs import vote_rounds as needs_rounds
+from cbpar.needs.models import Need, VoteRound
 from cbpar.projects.models import Project
 
 WITHIN_KM = 5.0
@@ -71,8 +73,6 @@ def accessibility(project: Project) -> dict[str, Any]:
 def vote_rounds(project: Project) -> list[dict[str, Any]] | None:
     if not has_table("vote_round") or not has_table("need"):
         return None
-    from cbpar.needs.models import Need, VoteRound
-
     titles = dict(
         db.session.execute(select(Need.id, Need.title).where(Need.project_id == project.id)).all()
     )
@@ -85,9 +85,7 @@ def vote_rounds(project: Project) -> list[dict[str, Any]] | None:
         result = vote.result or {}
         ranking = [[titles.get(i, str(i)) for i in tier] for tier in result.get("ranking", [])]
         try:
-            from cbpar.needs import services as needs
-
-            eligible = needs.eligible_count(vote)
+            eligible = needs_rounds.eligible_count(vote)
         except Exception:  # the needs feature may change its services; the report still prints
             eligible = None
         rounds.append(
@@ -112,21 +110,16 @@ def initiative_summary(project: Project) -> list[dict[str, Any]]:
 
     Only what observers may see: no member names, no individual donors, no milestone notes.
     """
-    from cbpar.initiatives import services as initiatives
-    from cbpar.initiatives.labels import STATUS_LABELS
-    from cbpar.initiatives.models import InitiativeStatus
-
-    shown = [
-        i for i in initiatives.list_initiatives(project) if i.status != InitiativeStatus.CANCELLED
-    ]
-    values = initiatives.indicator_values(project, shown, AUDIENCE)
+    money = funding.project_funding(project)
+    shown = money.initiatives
+    values = results.indicator_values(project, shown, AUDIENCE)
     summary = []
     for item in shown:
-        totals = initiatives.totals(item)
+        totals = money.totals[item.id]
         summary.append(
             {
                 "title": item.title,
-                "status": str(STATUS_LABELS[item.status]),
+                "status": str(item.status.label),
                 "target": f"{item.currency} {item.budget_target:,.2f}"
                 if item.budget_target
                 else "",
@@ -162,8 +155,6 @@ def build(project: Project) -> dict[str, Any]:
         "today": analysis.project_today(project),
         "villages": totals,
         "facilities": facilities,
-        "kind_labels": KIND_LABELS,
-        "status_labels": STATUS_LABELS,
         "access": accessibility(project),
         "votes": vote_rounds(project),
         "initiatives": initiative_summary(project),
@@ -253,7 +244,7 @@ def markdown(data: dict[str, Any]) -> str:
     lines += ["", f"## {_('Facilities')}", ""]
     for f in data["facilities"]:
         opened = f" ({f.opened_on.isoformat()})" if f.opened_on else ""
-        lines.append(f"- {f.name}: {KIND_LABELS[f.kind]}, {STATUS_LABELS[f.status]}{opened}")
+        lines.append(f"- {f.name}: {f.kind.label}, {f.status.label}{opened}")
     then, now = access["then"], access["now"]
     lines += [
         "",

@@ -16,6 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from flask import current_app, has_app_context
+
+from cbpar.config import Defaults
+
 MiB = 1024 * 1024
 MAX_RATIO = 100  # uncompressed : compressed, for entries over RATIO_FLOOR
 RATIO_FLOOR = 1 * MiB
@@ -46,9 +50,6 @@ def configured(*, entry_is_total: bool = False) -> Limits:
     `entry_is_total`: one entry may use the whole total (an XLSX worksheet of 50,000 rows is
     larger than any attachment; the ratio and total limits still hold).
     """
-    from flask import current_app, has_app_context
-
-    from cbpar.config import Defaults
 
     config = current_app.config if has_app_context() else {}
     entry = int(config.get("MAX_ATTACHMENT_BYTES", Defaults.MAX_ATTACHMENT_BYTES))

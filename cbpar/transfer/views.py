@@ -29,16 +29,27 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from cbpar import audit, csvout
-from cbpar.audit import AuditEvent
-from cbpar.auth.forms import EmptyForm
+from cbpar.access import require
 from cbpar.db import db, write_intent, writes
+from cbpar.forms import EmptyForm
+from cbpar.mapping import exports as mapping_exports
 from cbpar.mapping import services as mapping_services
 from cbpar.projects.models import Project
-from cbpar.security import Cap, membership_can, require
-from cbpar.transfer import archive, bp, columns, erasure, exporting, importing, reading, report
+from cbpar.security import Cap, membership_can
+from cbpar.transfer import (
+    archive,
+    bp,
+    columns,
+    erasure,
+    exporting,
+    importing,
+    mappings,
+    reading,
+    report,
+    wizard,
+)
 from cbpar.web import invalid, no_store
 
 KINDS = ("households", "facilities")
@@ -122,11 +133,7 @@ def _posted_mapping(kind: str, table: reading.Table) -> tuple[dict[str, str], li
     """The columns chosen in the posted form (map-FIELD), and the problems with that choice."""
     given = {f: request.form.get(f"map-{f}", "") for f in columns.FIELDS[kind]}
     chosen = {f: c for f, c in given.items() if c in table.columns}
-    return chosen, importing.check_mapping(kind, chosen, table)
-
-
-def _source(table: reading.Table) -> str:
-    return f"web upload ({table.format})"
+    return chosen, mappings.check_mapping(kind, chosen, table)
 
 
 @bp.route("/projects/<slug>/import/<kind>/<token>", methods=["GET", "POST"])
@@ -143,7 +150,7 @@ def mapping(project: Project, kind: str, token: str):
     if request.method == "POST" and form.validate_on_submit():
         action = request.form.get("action", "check")
         if action == "discard":
-            path.unlink(missing_ok=True)
+            wizard.discard(path)
             flash(_("Nothing was imported."), "info")
             return redirect(url_for("transfer.index", slug=project.slug))
         chosen, problems = _posted_mapping(kind, table)
@@ -160,12 +167,12 @@ def mapping(project: Project, kind: str, token: str):
                 problems=problems,
                 form=form,
             )
-        plan = importing.plan(project, kind, table, chosen)
+        plan = wizard.check(project, kind, table, chosen)
         if action == "commit":
-            summary = importing.apply(project, plan, source=_source(table))
-            if request.form.get("save_mapping"):
-                importing.save_mapping(project, kind, chosen)
-            path.unlink(missing_ok=True)
+            save = bool(request.form.get("save_mapping"))
+            summary = wizard.commit(
+                project, plan, table, path, kind=kind, mapping=chosen, save_mapping=save
+            )
             return no_store(
                 render_template(
                     "transfer/imported.html", project=project, kind=kind, summary=summary
@@ -185,7 +192,7 @@ def mapping(project: Project, kind: str, token: str):
                 form=form,
             )
         )
-    suggested = importing.mapping_for(project, kind, table, {})
+    suggested = mappings.mapping_for(project, kind, table, {})
     return no_store(
         render_template(
             "transfer/mapping.html",
@@ -252,25 +259,9 @@ def run_import(project: Project, kind: str, token: str):
         write_intent.set(True)  # SQLite: BEGIN IMMEDIATE before the first query
         session = db.session
         try:
-            target = session.get(Project, project_id)
-            if target is None:
-                raise LookupError(f"project {project_id} is gone")
-            plan = yield from _progress_lines(importing.plan_steps(target, kind, table, chosen))
-            summary = yield from _progress_lines(
-                importing.apply_steps(target, plan, source=_source(table))
-            )
-            if save:
-                importing.save_mapping(target, kind, chosen)
-            event_id = session.scalar(
-                select(AuditEvent.id)
-                .where(
-                    AuditEvent.project_id == project_id,
-                    AuditEvent.action == "import",
-                    AuditEvent.actor_id == current_user.id,
-                )
-                .order_by(AuditEvent.id.desc())
-                .limit(1)
-            )
+            steps = wizard.import_steps(project_id, kind, table, chosen, save_mapping=save)
+            summary, event = yield from _progress_lines(steps)
+            event_id = event.id  # flushed by apply_steps
             session.commit()
         except Exception:
             session.rollback()
@@ -291,17 +282,9 @@ def run_import(project: Project, kind: str, token: str):
 @require(Cap.EDIT_FIELD_RECORDS)
 def imported(project: Project, kind: str, event_id: int):
     """The counts of a finished import, read from its audit event (counts only)."""
-    event = db.session.get(AuditEvent, event_id)
-    if (
-        kind not in KINDS
-        or event is None
-        or event.project_id != project.id
-        or event.action != "import"
-        or event.details.get("what") != kind
-    ):
+    summary = wizard.import_summary(project, kind, event_id) if kind in KINDS else None
+    if summary is None:
         abort(404)
-    keys = ("rows", "created", "updated", "unchanged", "invalid")
-    summary = {k: int(event.details.get(k, 0)) for k in keys}
     return no_store(
         render_template("transfer/imported.html", project=project, kind=kind, summary=summary)
     )
@@ -332,7 +315,7 @@ def export_households(project: Project, fmt: str):
 @require(Cap.VIEW_PROJECT)
 def export_facilities(project: Project, fmt: str):
     if fmt == "csv":
-        body, rows = mapping_services.facilities_csv(project)
+        body, rows = mapping_exports.facilities_csv(project)
         mime = "text/csv"
     elif fmt == "geojson":
         body, rows = exporting.facilities_geojson(project)
@@ -407,16 +390,8 @@ def erase_household(project: Project, household_id: int):
 @bp.route("/projects/<slug>/erase")
 @require(Cap.MANAGE_PROJECT)
 def find_household_to_erase(project: Project):
-    from sqlalchemy import func
-
-    from cbpar.mapping.models import Household
-
     code = request.args.get("code", "").strip()
-    household_id = db.session.scalar(
-        select(Household.id).where(
-            Household.project_id == project.id, func.lower(Household.code) == code.lower()
-        )
-    )
+    household_id = wizard.household_id_by_code(project, code)
     if household_id is None:
         flash(_("No household with code %(code)s.", code=code or "-"), "error")
         return redirect(url_for("transfer.index", slug=project.slug))

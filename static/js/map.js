@@ -94,7 +94,7 @@
       });
       marker.bindPopup(popupFor(p.name, [
         [text.facilities, config.kinds[kind] || kind],
-        [text.status, p.status],
+        [text.status, config.statuses[p.status] || p.status],
         [text.capacity, p.capacity],
         [text.opened_on, p.opened_on]
       ], recordUrl(config.facilityUrl, feature.id)));

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from cbpar.audit import AuditEvent
 from cbpar.db import db
-from tests.api.helpers import FACILITY, HOUSEHOLD, as_user
+from tests.helpers import FACILITY, HOUSEHOLD, as_user
 
 
 def create(c, url="/api/v1/projects/p1/households", **fields):

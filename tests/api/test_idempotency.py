@@ -13,8 +13,7 @@ from cbpar.api.models import ClientRecord
 from cbpar.db import db
 from cbpar.mapping.models import Facility, Household
 from cbpar.needs.models import Need
-from tests.api.helpers import FACILITY, HOUSEHOLD, as_user, new_id
-from tests.conftest import PASSWORD, csrf_token_from, fresh_app
+from tests.helpers import FACILITY, HOUSEHOLD, PASSWORD, as_user, csrf_token_from, fresh_app, new_id
 
 
 def count(app, model) -> int:

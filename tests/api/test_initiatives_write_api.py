@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from cbpar.audit import AuditEvent
 from cbpar.db import db
-from tests.api.helpers import as_user, new_id
+from tests.helpers import as_user, new_id
 
 INITIATIVE = {
     "title": "A kindergarten for Shuanghe",
@@ -23,13 +23,13 @@ URL = "/api/v1/projects/p1/initiatives"
 
 
 def add_funder(app, name="Rural Education Foundation", type_="foundation"):
-    from cbpar.initiatives import services
+    from cbpar.initiatives import funding
     from cbpar.initiatives.models import FunderType
     from cbpar.projects.models import Project
 
     with app.test_request_context():
         project = db.session.scalar(select(Project).where(Project.slug == "p1"))
-        funder = services.create_funder(project, name, FunderType(type_))
+        funder = funding.create_funder(project, name, FunderType(type_))
         db.session.commit()
         return funder.id
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.api.helpers import HOUSEHOLD, INTERVIEW, as_user, new_id
+from tests.helpers import HOUSEHOLD, INTERVIEW, as_user, new_id
 
 URL = "/api/v1/projects/p1/interviews"
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from cbpar.audit import AuditEvent
 from cbpar.db import db
-from tests.api.helpers import as_user, new_id
+from tests.helpers import as_user, new_id
 
 MEETING = {
     "kind": "community",

@@ -10,7 +10,7 @@ from openapi_spec_validator import validate
 
 from cbpar.api.openapi import spec
 from tests.api import schema_check
-from tests.api.helpers import as_user
+from tests.helpers import as_user
 
 METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
 

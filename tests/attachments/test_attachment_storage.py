@@ -22,9 +22,7 @@ from cbpar.mapping.models import Household
 from cbpar.projects.models import Membership, Project, Village
 from cbpar.security import Role
 from cbpar.transfer import archive, archive_import
-from tests.conftest import PASSWORD, config_for_tests
-from tests.memos.helpers import new_memo
-from tests.transfer.helpers import run
+from tests.helpers import PASSWORD, config_for_tests, new_memo, run
 
 CANARY = b"CANARY-attachment-9c41e2-consent-form"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32 + CANARY
@@ -102,7 +100,7 @@ def test_folder_storage_stays_the_default(tmp_path):
         )
         db.session.add(household)
         db.session.flush()
-        saved = attachments.save(household, io.BytesIO(PNG), "map.png", None)
+        saved = attachments.save_attachment(household, io.BytesIO(PNG), "map.png", None)
         db.session.commit()
         path = attachments.folder(1) / saved.stored_name
         assert path.read_bytes() == PNG
@@ -128,7 +126,7 @@ def _household_with_file(app) -> tuple[int, str]:
         )
         db.session.add(household)
         db.session.flush()
-        saved = attachments.save(household, io.BytesIO(PNG), "consent.png", None)
+        saved = attachments.save_attachment(household, io.BytesIO(PNG), "consent.png", None)
         db.session.commit()
         return household.id, saved.stored_name
 

@@ -7,8 +7,8 @@ import re
 
 from cbpar.attachments.models import Attachment
 from cbpar.db import db
+from tests.helpers import as_user, new_memo
 from tests.interviews.test_interviews import record
-from tests.memos.helpers import as_user, new_memo
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.4\n%...\n"

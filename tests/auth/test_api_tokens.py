@@ -11,7 +11,7 @@ from cbpar.audit import AuditEvent
 from cbpar.auth.models import ApiToken
 from cbpar.db import db
 from cbpar.security import Role
-from tests.conftest import fresh_app
+from tests.helpers import fresh_app
 
 
 def create_token(client) -> str:

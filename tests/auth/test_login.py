@@ -7,7 +7,7 @@ from sqlalchemy import select
 from cbpar.audit import AuditEvent
 from cbpar.auth.models import User
 from cbpar.db import db
-from tests.conftest import PASSWORD, fresh_app
+from tests.helpers import PASSWORD, fresh_app
 
 
 def audit_actions(app) -> list[str]:

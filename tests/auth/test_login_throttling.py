@@ -16,7 +16,7 @@ import pytest
 from cbpar.auth.models import User
 from cbpar.auth.services import set_password
 from cbpar.db import db
-from tests.conftest import PASSWORD, fresh_app
+from tests.helpers import PASSWORD, fresh_app
 
 A = {"REMOTE_ADDR": "198.51.100.7"}
 B = {"REMOTE_ADDR": "203.0.113.66"}

@@ -42,7 +42,7 @@ def survey_csv(n: int = N_ROWS) -> bytes:
 def run(app: Any, report: Any) -> None:
     from cbpar.db import db
     from cbpar.projects.models import Project, Village
-    from cbpar.transfer import importing, reading
+    from cbpar.transfer import importing, mappings, reading
 
     print(f"Import {N_ROWS:,} households (KoBo-style CSV)")
     data = survey_csv()
@@ -61,7 +61,7 @@ def run(app: Any, report: Any) -> None:
         with app.app_context():
             project = db.session.query(Project).filter_by(slug="bench-import").one()
             table = reading.read(data, "survey.csv")
-            mapping = importing.mapping_for(project, "households", table, {})
+            mapping = mappings.mapping_for(project, "households", table, {})
             plan = importing.plan(project, "households", table, mapping)
             summary = importing.apply(project, plan, source="bench")
             db.session.commit()

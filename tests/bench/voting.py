@@ -25,7 +25,7 @@ def random_ballots(rng: random.Random, options: list[int], n: int) -> list[list[
 def add_round(app: Any, ballots_of: Callable[[list[int]], list[list[int]]]) -> int:
     """A closed round of 20 new needs in the demo project with the given ballots."""
     from cbpar.db import db, utcnow
-    from cbpar.needs import services
+    from cbpar.needs import vote_rounds
     from cbpar.needs.models import Ballot, Need, NeedCategory, VoteMethod, VoteOption, VoteRound
     from cbpar.projects.models import Project
 
@@ -54,7 +54,7 @@ def add_round(app: Any, ballots_of: Callable[[list[int]], list[list[int]]]) -> i
             for i, b in enumerate(ballots_of(ids))
         ]
         db.session.execute(insert(Ballot), rows)
-        services.close_round(vote)
+        vote_rounds.close_round(vote)
         db.session.commit()
         return vote.id
 

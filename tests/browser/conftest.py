@@ -16,7 +16,7 @@ from werkzeug.serving import make_server
 
 from cbpar import create_app
 from cbpar.db import Base, db
-from tests.conftest import config_for_tests
+from tests.helpers import config_for_tests
 
 CHROMIUM = os.environ.get("CBPAR_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from tests.browser.conftest import log_in
-from tests.transfer.helpers import csv_bytes, household_row
+from tests.helpers import csv_bytes, household_row
 
 ROWS = 2500
 

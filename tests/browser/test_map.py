@@ -53,6 +53,9 @@ def test_map_draws_facilities_and_households_offline(page, live_server):
     link.wait_for(timeout=5_000)
     assert link.count() == 1
     assert "/projects/demo/facilities/" in link.get_attribute("href")
+    # Its status is the label from the page's config, not the stored value.
+    popup = page.locator(".leaflet-popup-content").inner_text()
+    assert any(s in popup for s in ("Planned", "Under construction", "Operating", "Closed"))
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     assert failed == []
     assert real_errors(page) == []

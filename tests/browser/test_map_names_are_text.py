@@ -17,7 +17,7 @@ from werkzeug.serving import make_server
 from cbpar import create_app
 from cbpar.db import Base, db
 from tests.browser.conftest import CHROMIUM_ARGS, PHONE, log_in  # noqa: F401
-from tests.conftest import config_for_tests
+from tests.helpers import config_for_tests
 
 pytestmark = pytest.mark.browser
 

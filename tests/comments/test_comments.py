@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.memos.helpers import as_user, new_memo
+from tests.helpers import as_user, new_memo
 
 
 def post(c, memo_id, body, parent=None):

@@ -9,7 +9,7 @@ from cbpar.auth.models import ApiToken, User
 from cbpar.cli import main
 from cbpar.db import db
 from cbpar.projects.models import Membership, Project, Village
-from tests.conftest import config_for_tests, fresh_app
+from tests.helpers import config_for_tests, fresh_app
 
 
 def run(app, *args: str, input: str | None = None):

@@ -8,7 +8,7 @@ import pytest
 
 from cbpar import create_app
 from cbpar.config import from_environment
-from tests.conftest import config_for_tests
+from tests.helpers import config_for_tests
 
 
 def test_secret_key_is_generated_once_with_private_permissions(tmp_path):

@@ -12,7 +12,7 @@ from cbpar import create_app
 from cbpar.audit import AuditEvent
 from cbpar.auth.models import User
 from cbpar.db import Base, db, make_engine, write_intent
-from tests.conftest import config_for_tests, fresh_app
+from tests.helpers import config_for_tests, fresh_app
 
 
 def test_sqlite_connections_use_wal_busy_timeout_and_foreign_keys(tmp_path):

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import fresh_app
+from tests.helpers import fresh_app
 
 HUGE = str(10**22)  # 23 digits: beyond SQLite's and PostgreSQL's 64-bit integers
 # Every integer the views read from query strings, plus a few neighbours, all oversized.
@@ -20,14 +20,7 @@ QUERY = {name: HUGE for name in ("page", "per_page", "village", "new", "old", "l
 
 @pytest.fixture(scope="module")
 def demo_app(tmp_path_factory):
-    app = fresh_app(tmp_path_factory.mktemp("huge"))
-    with app.app_context():
-        from cbpar import demo
-        from cbpar.db import db
-
-        demo.load()
-        db.session.commit()
-    return app
+    return fresh_app(tmp_path_factory.mktemp("huge"), demo=True)
 
 
 @pytest.fixture(scope="module")

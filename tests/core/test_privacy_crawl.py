@@ -9,7 +9,7 @@ from collections import deque
 import pytest
 
 from cbpar.mapping.demo import NOTES
-from tests.conftest import fresh_app
+from tests.helpers import fresh_app
 
 HOUSEHOLD_CODE = re.compile(r"\b(?:SH|LS)-\d{3}\b")
 SKIP = ("/logout", "/language", ".csv", ".zip", ".md", ".ics", ".soi", ".toi", "/static/")
@@ -17,14 +17,7 @@ SKIP = ("/logout", "/language", ".csv", ".zip", ".md", ".ics", ".soi", ".toi", "
 
 @pytest.fixture(scope="module")
 def demo_app(tmp_path_factory):
-    app = fresh_app(tmp_path_factory.mktemp("crawl"))
-    with app.app_context():
-        from cbpar import demo
-        from cbpar.db import db
-
-        demo.load()
-        db.session.commit()
-    return app
+    return fresh_app(tmp_path_factory.mktemp("crawl"), demo=True)
 
 
 def crawl(app, username: str, limit: int = 400) -> dict[str, str]:

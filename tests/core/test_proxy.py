@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import request
 
-from tests.conftest import fresh_app
+from tests.helpers import fresh_app
 
 FORWARDED = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}
 

@@ -10,7 +10,7 @@ from werkzeug.routing.converters import NumberConverter
 
 from cbpar import create_app
 from cbpar.security import Role
-from tests.conftest import PASSWORD, config_for_tests, fresh_app
+from tests.helpers import PASSWORD, config_for_tests, fresh_app
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 
 from cbpar.memos.demo import WITHDRAWN_NOTES
 from cbpar.projects.models import Project
-from tests.conftest import fresh_app
+from tests.helpers import fresh_app
 
 ROLES = ("coordinator", "researcher", "fieldworker", "committee1", "observer")
 # Links in pages (href, src, form actions, data-*-url for scripts) and URLs in JSON answers.
@@ -40,14 +40,7 @@ WITHDRAWN = WITHDRAWN_NOTES[:40]  # hidden from everyone once consent is withdra
 
 @pytest.fixture(scope="module")
 def demo_app(tmp_path_factory):
-    app = fresh_app(tmp_path_factory.mktemp("state_crawl"))
-    with app.app_context():
-        from cbpar import demo
-        from cbpar.db import db
-
-        demo.load()
-        db.session.commit()
-    return app
+    return fresh_app(tmp_path_factory.mktemp("state_crawl"), demo=True)
 
 
 def _key(url: str) -> tuple[str, tuple[tuple[str, str], ...]]:
@@ -68,7 +61,7 @@ def _unlinked(app) -> list[str]:
 
     with app.app_context():
         ids = {}
-        for record_type in links.REGISTRY.values():
+        for record_type in links.record_types().values():
             model = record_type.model
             query = select(model.id)
             if hasattr(model, "project_id"):
@@ -148,7 +141,7 @@ def test_demo_holds_every_state(demo_app):
     from cbpar.interviews.models import Interview
     from cbpar.meetings.models import Meeting, MeetingStatus, Minutes
     from cbpar.needs.models import Ballot, Need, NeedStatus, VoteRound
-    from cbpar.needs.services import state
+    from cbpar.needs.vote_rounds import state
 
     with demo_app.app_context():
         meetings = set(db.session.scalars(select(Meeting.status)))

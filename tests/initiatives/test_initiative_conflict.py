@@ -9,7 +9,7 @@ from cbpar.audit import AuditEvent
 from cbpar.db import db
 from cbpar.initiatives import services
 from cbpar.initiatives.models import Initiative, InitiativeStatus
-from tests.initiatives.helpers import edit_version, full_initiative, seed
+from tests.helpers import edit_version, full_initiative, seed
 
 BASE = "/projects/p1"
 STORED = "The committee's plan, as agreed in March."
@@ -108,7 +108,9 @@ def test_a_change_made_elsewhere_after_loading_is_reported(app, client, team, lo
     loaded = edit_version(client, url)
 
     def start(project):
-        services.update(services.get(project, initiative_id), {"status": "in_progress"})
+        services.update_initiative(
+            services.get_initiative(project, initiative_id), {"status": "in_progress"}
+        )
 
     seed(app, start)  # no version needed by the other flows
     response = client.post(url, data=_form(description="Mine.", version=loaded))

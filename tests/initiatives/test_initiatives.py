@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from cbpar.audit import AuditEvent
 from cbpar.db import db
-from cbpar.initiatives import services
+from cbpar.initiatives import funding, results, transparency
 from cbpar.initiatives.models import (
     Contribution,
     Funder,
@@ -21,7 +21,7 @@ from cbpar.initiatives.models import (
 )
 from cbpar.mapping.models import Facility, FacilityStatus
 from cbpar.needs.models import Need, NeedStatus
-from tests.initiatives.helpers import (
+from tests.helpers import (
     StatementCounter,
     confirmed_need,
     edit_version,
@@ -88,7 +88,7 @@ def test_pledges_of_0_1_and_0_2_sum_to_exactly_0_30(app, client, team, login):
 
     with app.app_context():
         initiative = db.session.get(Initiative, initiative_id)
-        totals = services.totals(initiative)
+        totals = funding.totals(initiative)
         assert totals.pledged_main == Decimal("0.30")
         assert isinstance(totals.pledged_main, Decimal)
         assert totals.received_main == Decimal("0.00")
@@ -117,7 +117,7 @@ def test_totals_keep_currencies_apart_and_count_in_kind_separately(ctx, team):
         ("in_kind", "received", None, "CNY", Decimal("16000.00")),
     ]
     for kind, status, amount, currency, value in rows * 20:
-        services.add_contribution(
+        funding.add_contribution(
             initiative,
             {
                 "funder_id": funder.id,
@@ -132,7 +132,7 @@ def test_totals_keep_currencies_apart_and_count_in_kind_separately(ctx, team):
         )
     db.session.flush()
     db.session.expire_all()  # read the amounts back from the database
-    totals = services.totals(db.session.get(Initiative, initiative.id))
+    totals = funding.totals(db.session.get(Initiative, initiative.id))
     assert totals.received == {"CNY": Decimal("6.00"), "USD": Decimal("1000.00")}
     assert totals.pledged == {"CNY": Decimal("20005.80"), "USD": Decimal("1000.00")}
     assert totals.in_kind == {"CNY": Decimal("320000.00")}
@@ -140,7 +140,7 @@ def test_totals_keep_currencies_apart_and_count_in_kind_separately(ctx, team):
     assert totals.received_percent == 0  # 6.00 of 1000
     assert totals.pledged_percent == 100  # capped
     assert len(totals.items) == 20 and totals.items[0].quantity == 40
-    chain = services.chain(project)
+    chain = results.chain(project)
     assert chain.received == {"CNY": Decimal("6.00"), "USD": Decimal("1000.00")}
 
 
@@ -355,7 +355,7 @@ def _personal(project):
     donor = Funder(project_id=project.id, name="Wang Private Donor", type=FunderType.INDIVIDUAL)
     db.session.add(donor)
     db.session.flush()
-    services.add_contribution(
+    funding.add_contribution(
         initiative,
         {"funder_id": donor.id, "kind": "cash", "status": "received",
          "amount": Decimal("500.00"), "currency": "CNY"},
@@ -423,10 +423,10 @@ def test_public_link_shows_page_without_login_and_stops_when_revoked(app, client
 
 def test_a_new_link_replaces_the_old_one(app, ctx, team):
     project = db.session.get(type(team["project"]), team["project"].id)
-    first = services.create_link(project, None)
-    second = services.create_link(project, None)
-    assert services.project_for_token(first) is None
-    assert services.project_for_token(second).id == project.id
+    first = transparency.create_link(project, None)
+    second = transparency.create_link(project, None)
+    assert transparency.project_for_token(first) is None
+    assert transparency.project_for_token(second).id == project.id
 
 
 # --- pages, API, N+1 -------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from cbpar.db import db
-from cbpar.initiatives import services
+from cbpar.initiatives import results
 from cbpar.initiatives.models import (
     Indicator,
     IndicatorSource,
@@ -23,7 +23,7 @@ from cbpar.initiatives.models import (
 )
 from cbpar.mapping.models import Facility, FacilityKind, FacilityStatus, Household
 from cbpar.projects.models import Village
-from tests.initiatives.helpers import SH, seed
+from tests.helpers import SH, seed
 
 BASE = "/projects/p1"
 
@@ -142,6 +142,6 @@ def test_indicator_values_default_to_the_current_members_audience(app, ctx, team
     """Outside a member's request (no membership) the safe default is the public's."""
     project = db.session.get(type(team["project"]), team["project"].id)
     initiative = db.session.get(Initiative, _one_family_near_a_kindergarten(project))
-    values = services.indicator_values(project, [initiative])
+    values = results.indicator_values(project, [initiative])
     computed = initiative.indicators[0]
     assert values[computed.id].current == "<5"

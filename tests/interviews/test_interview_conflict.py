@@ -5,8 +5,8 @@ from __future__ import annotations
 from cbpar.audit import AuditEvent
 from cbpar.db import db
 from cbpar.interviews.models import Interview
+from tests.helpers import as_user
 from tests.interviews.test_interviews import BASE, record
-from tests.memos.helpers import as_user
 
 STORED = "First visit: the road floods in July.\n\n- **bus** twice a week"
 
@@ -113,5 +113,5 @@ def test_a_save_that_raced_ours_is_caught_when_writing(app, client, team):
         data = {name: getattr(interview, name) for name in services.FIELDS}
         data.update(notes="mine", household_code="")
         with pytest.raises(EditConflict):
-            services.update(interview, data, None, 1)
+            services.update_interview(interview, data, None, 1)
         db.session.rollback()

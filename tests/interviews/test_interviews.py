@@ -6,7 +6,7 @@ import re
 
 from cbpar.audit import AuditEvent
 from cbpar.db import db
-from tests.memos.helpers import as_user
+from tests.helpers import as_user
 from tests.memos.test_links_and_search import about, make_household
 
 BASE = {

@@ -12,9 +12,7 @@ from cbpar.db import db
 from cbpar.mapping.models import FacilityKind, FacilityStatus
 from cbpar.projects.models import Village
 from cbpar.security import Role
-from tests.mapping.records_helpers import (
-    add_facility_fixture,  # noqa: F401 (a fixture)
-    add_household_fixture,  # noqa: F401 (a fixture)
+from tests.helpers import (
     village_of,
 )
 

@@ -11,7 +11,6 @@ import json
 import pytest
 
 from cbpar.security import Role
-from tests.mapping.records_helpers import add_household_fixture  # noqa: F401 (a fixture)
 
 LAT, LON = 42.3630123456, 119.8351298765
 GEOJSON = "/api/v1/projects/p1/households.geojson"

@@ -16,12 +16,10 @@ from cbpar.db import db
 from cbpar.mapping.models import Facility, FacilityKind, FacilityStatus, Household
 from cbpar.projects.models import Project, Village
 from cbpar.security import Role
-from tests.mapping.records_helpers import (
+from tests.helpers import (
     SECRET_NOTE,
     VALID_FACILITY,
     VALID_HOUSEHOLD,
-    add_facility_fixture,  # noqa: F401 (a fixture)
-    add_household_fixture,  # noqa: F401 (a fixture)
     fetch,
     village_of,
 )

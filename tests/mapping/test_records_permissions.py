@@ -11,11 +11,9 @@ import gzip
 import pytest
 
 from cbpar.security import Role
-from tests.mapping.records_helpers import (
+from tests.helpers import (
     SECRET_NOTE,
     VALID_FACILITY,
-    add_facility_fixture,  # noqa: F401 (a fixture)
-    add_household_fixture,  # noqa: F401 (a fixture)
 )
 
 TEAM = {Role.COORDINATOR, Role.RESEARCHER, Role.FIELD_WORKER}

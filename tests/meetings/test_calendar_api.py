@@ -99,10 +99,10 @@ def test_feed_of_an_observer_has_no_meetings(app, client, team, login, make_meet
     # Observers cannot reach the feed page, and a feed of theirs would list nothing.
     assert client.get("/projects/p1/meetings/calendar").status_code == 403
     with app.test_request_context():
-        from cbpar.meetings import services
+        from cbpar.meetings import feeds
 
-        assert services.feed_meetings(team["users"]["observer"]) == []
-        assert len(services.feed_meetings(team["users"]["committee"])) == 1
+        assert feeds.feed_meetings(team["users"]["observer"]) == []
+        assert len(feeds.feed_meetings(team["users"]["committee"])) == 1
 
 
 def _api_token(app, user):

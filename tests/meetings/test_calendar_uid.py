@@ -13,12 +13,7 @@ from cbpar.meetings import calendar
 from cbpar.meetings.models import Meeting, MeetingKind
 from cbpar.projects.models import Project
 from cbpar.transfer import archive, archive_import
-from tests.conftest import fresh_app
-
-
-def _uids(response) -> list[str]:
-    calendar = Calendar.from_ical(response.get_data())
-    return [str(event["UID"]) for event in calendar.walk("VEVENT")]
+from tests.helpers import fresh_app
 
 
 def test_the_uid_does_not_depend_on_the_address_the_calendar_was_fetched_from(app, database, team):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.memos.helpers import as_user
+from tests.helpers import as_user
 
 
 def create(c, **fields):

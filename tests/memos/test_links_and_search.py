@@ -6,7 +6,7 @@ from flask import render_template_string
 
 from cbpar.db import db
 from cbpar.mapping.models import Household
-from tests.memos.helpers import as_user, new_memo
+from tests.helpers import as_user, new_memo
 
 
 def make_household(app, code="SH-001"):

@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from tests.memos.helpers import as_user, new_memo, version_of
+from tests.helpers import as_user, new_memo, version_of
 
 ROLES = ["coordinator", "researcher", "field_worker", "committee", "observer"]
 # visibility -> roles (besides the author, a researcher) who may read it

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from tests.core.test_text import PAYLOADS
-from tests.memos.helpers import as_user, new_memo
+from tests.helpers import as_user, new_memo
 
 NEEDLES = (
     "<script",

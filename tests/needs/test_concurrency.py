@@ -9,11 +9,11 @@ from sqlalchemy import func, select
 
 from cbpar.auth.models import User
 from cbpar.db import db, utcnow, write_intent
-from cbpar.needs import services
+from cbpar.needs import ballots
 from cbpar.needs.models import Ballot, Need, NeedCategory, VoteMethod, VoteOption, VoteRound
 from cbpar.projects.models import Membership, Project
 from cbpar.security import Role
-from tests.conftest import fresh_app
+from tests.helpers import fresh_app
 
 
 def test_fifty_simultaneous_submissions_leave_one_ballot(tmp_path) -> None:
@@ -56,7 +56,7 @@ def test_fifty_simultaneous_submissions_leave_one_ballot(tmp_path) -> None:
                 vote = db.session.get(VoteRound, ids["round"])
                 member = db.session.get(Membership, ids["membership"])
                 order = ids["needs"][i % 3 :] + ids["needs"][: i % 3]
-                receipts.append(services.cast_ballot(vote, member, order))
+                receipts.append(ballots.cast_ballot(vote, member, order))
                 db.session.commit()
         except BaseException as exc:
             errors.append(exc)

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from cbpar.db import db
-from cbpar.needs import services
+from cbpar.needs import ballot_exports, vote_rounds
 from cbpar.needs.models import Ballot
 from cbpar.projects.models import Project
 from cbpar.security import Role
@@ -32,18 +32,18 @@ def test_services_refuse_to_read_ballots_of_an_open_round(
     client.post(f"/projects/p1/votes/{round_id}/ballot", data=rank_form([needs[2], needs[0]]))
     with app.test_request_context():
         project = db.session.get(Project, team["project"].id)
-        vote = services.get_round(project, round_id)
-        assert services.ballots_cast(vote) == 1
+        vote = vote_rounds.get_round(project, round_id)
+        assert vote_rounds.ballots_cast(vote) == 1
         for read in (
-            services.anonymised_ballots,
-            services.ballots_csv,
-            services.receipts,
-            services.count,
-            lambda v: services.ballots_preflib(v, project),
+            ballot_exports.anonymised_ballots,
+            ballot_exports.ballots_csv,
+            ballot_exports.receipts,
+            vote_rounds.count,
+            lambda v: ballot_exports.ballots_preflib(v, project),
         ):
-            with pytest.raises(services.RoundError):
+            with pytest.raises(vote_rounds.RoundError):
                 read(vote)
-        assert services.result_of(vote) is None
+        assert vote_rounds.result_of(vote) is None
 
 
 GET_ARGS = {

@@ -17,7 +17,7 @@ from sqlalchemy import func, select, text
 from cbpar import migrate
 from cbpar.auth.models import User
 from cbpar.db import db, make_engine, utcnow, write_intent
-from cbpar.needs import services
+from cbpar.needs import ballots, paper_ballots, vote_rounds
 from cbpar.needs.models import (
     Ballot,
     Need,
@@ -29,7 +29,7 @@ from cbpar.needs.models import (
 )
 from cbpar.projects.models import Membership, Project
 from cbpar.security import Role
-from tests.conftest import fresh_app
+from tests.helpers import fresh_app
 
 
 def rank_form(order: list[int]) -> dict[str, str]:
@@ -115,7 +115,7 @@ def test_guest_sheets_are_capped_by_the_round_and_counted_apart(
         _paper(client, round_id, sheet, [needs[0]])
     with app.app_context():
         vote = db.session.get(VoteRound, round_id)
-        counts = services.turnout(vote)
+        counts = vote_rounds.turnout(vote)
     assert (counts.paper, counts.guest_sheets, counts.member_sheets) == (2, 2, 0)
     assert counts.ballots <= counts.eligible + counts.guests_allowed
 
@@ -307,7 +307,7 @@ def _run(app, count: int, work) -> list[BaseException]:
                 try:
                     work(i)
                     db.session.commit()
-                except (services.BallotError, services.SheetError):
+                except (vote_rounds.BallotError, vote_rounds.SheetError):
                     db.session.rollback()
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
@@ -325,12 +325,12 @@ def test_simultaneous_paper_entries_never_exceed_the_sheets(tmp_path) -> None:
     ids = _concurrent_round(app, members=0, guests=3)
     with app.test_request_context():
         write_intent.set(True)
-        services.issue_guest_sheets(db.session.get(VoteRound, ids["round"]), 3, None)
+        paper_ballots.issue_guest_sheets(db.session.get(VoteRound, ids["round"]), 3, None)
         db.session.commit()
 
     def enter(i: int) -> None:
         vote = db.session.get(VoteRound, ids["round"])
-        services.enter_paper_ballot(vote, i + 1, ids["needs"][:1])
+        paper_ballots.enter_paper_ballot(vote, i + 1, ids["needs"][:1])
 
     assert _run(app, 20, enter) == []
     with app.app_context():
@@ -343,7 +343,7 @@ def test_simultaneous_guest_sheets_never_exceed_the_allowance(tmp_path) -> None:
     ids = _concurrent_round(app, members=0, guests=5)
 
     def issue(_i: int) -> None:
-        services.issue_guest_sheets(db.session.get(VoteRound, ids["round"]), 2, None)
+        paper_ballots.issue_guest_sheets(db.session.get(VoteRound, ids["round"]), 2, None)
 
     assert _run(app, 12, issue) == []
     with app.app_context():
@@ -359,9 +359,9 @@ def test_a_sheet_and_an_online_ballot_at_once_leave_exactly_one(tmp_path) -> Non
         vote = db.session.get(VoteRound, ids["round"])
         member = db.session.get(Membership, ids["memberships"][0])
         if i % 2:
-            services.issue_sheet(vote, member, None)
+            paper_ballots.issue_sheet(vote, member, None)
         else:
-            services.cast_ballot(vote, member, ids["needs"])
+            ballots.cast_ballot(vote, member, ids["needs"])
 
     assert _run(app, 20, either) == []
     with app.app_context():
@@ -432,7 +432,7 @@ def test_the_demo_round_still_counts_its_three_guest_ballots(app, ctx):
 
     demo.load()
     vote = db.session.scalar(select(VoteRound).where(VoteRound.title == ROUND_TITLE))
-    counts = services.turnout(vote)
+    counts = vote_rounds.turnout(vote)
     assert (counts.online, counts.paper) == (5, 3)
     assert (counts.guest_sheets, counts.guests_allowed, counts.member_sheets) == (3, 3, 0)
     assert vote.result["ballots_cast"] == 8

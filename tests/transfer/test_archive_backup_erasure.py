@@ -18,26 +18,24 @@ from cbpar.links import RecordLink
 from cbpar.mapping.models import Household
 from cbpar.projects.models import Project, Village
 from cbpar.transfer import archive
-from tests.conftest import fresh_app as _fresh_app
-from tests.transfer.helpers import run
+from tests.helpers import fresh_app as _fresh_app
+from tests.helpers import run
 
 
-def fresh_app(path):
+def fresh_app(path, demo: bool = False):
     path.mkdir(parents=True, exist_ok=True)
-    return _fresh_app(path)
+    return _fresh_app(path, demo=demo)
 
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 def _demo_app(path):
-    app = fresh_app(path)
-    result = run(app, "demo")
-    assert result.exit_code == 0, result.output
+    app = fresh_app(path, demo=True)
     with app.app_context():
         project = db.session.scalar(select(Project).where(Project.slug == "demo"))
         household = db.session.scalar(select(Household).where(Household.project_id == project.id))
-        attachments.save(household, io.BytesIO(PNG), "map.png", None)
+        attachments.save_attachment(household, io.BytesIO(PNG), "map.png", None)
         db.session.commit()
     return app
 

@@ -9,20 +9,20 @@ import pytest
 from sqlalchemy import select
 
 from cbpar.db import db
-from cbpar.needs import services as needs
+from cbpar.needs import vote_rounds
 from cbpar.needs.models import Ballot, Need, VoteRound
 from cbpar.projects.models import Project
-from tests.transfer.archive_tamper import (
+from tests.helpers import (
     counts,
     demo_instance,
     entries,
     pack,
+    run,
     set_rows,
     table_rows,
     tamper,
     write,
 )
-from tests.transfer.helpers import run
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +34,7 @@ def instance(tmp_path_factory):
     with app.app_context():
         project = db.session.scalar(select(Project).where(Project.slug == "demo"))
         rounds = {
-            needs.state(r): r.id
+            vote_rounds.state(r): r.id
             for r in db.session.scalars(select(VoteRound).where(VoteRound.project_id == project.id))
         }
         open_ballots = db.session.scalars(
@@ -74,7 +74,7 @@ def test_recount_after_importing_with_a_slug_into_an_instance_with_data(instance
         )
         assert copy.id != original.id  # the ids had to change: the instance has data
         titles = {n.id: n.title for n in db.session.scalars(select(Need))}
-        recounted, before = needs.count(copy), needs.count(original)
+        recounted, before = vote_rounds.count(copy), vote_rounds.count(original)
         assert recounted["ballots_cast"] == before["ballots_cast"] > 0
         assert set(recounted["options"]) <= {
             n.id for n in db.session.scalars(select(Need).where(Need.project_id == copy_project.id))
@@ -150,7 +150,7 @@ def test_crafted_ballots_of_an_open_round_and_secrets_are_not_imported(instance,
 
         project = db.session.scalar(select(Project).where(Project.slug == "crafted"))
         by_round = {
-            r.title: needs.ballots_cast(r)
+            r.title: vote_rounds.ballots_cast(r)
             for r in db.session.scalars(select(VoteRound).where(VoteRound.project_id == project.id))
         }
         assert sorted(by_round.values()) == [0, len(ballots) - 1]

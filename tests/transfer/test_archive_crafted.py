@@ -20,17 +20,17 @@ from cbpar.memos.models import Memo
 from cbpar.projects.models import Membership, Project, Village
 from cbpar.security import Role
 from cbpar.text import render_markdown
-from tests.transfer.archive_tamper import (
+from tests.helpers import (
     counts,
     demo_instance,
     entries,
     export,
     pack,
+    run,
     table_rows,
     tamper,
     write,
 )
-from tests.transfer.helpers import run
 
 SCRIPT_HTML = '<script>alert(1)</script><img src="x" onerror="alert(2)">'
 
@@ -56,7 +56,7 @@ def instance(tmp_path_factory):
         )
         db.session.add(household)
         db.session.flush()
-        memo = memos.create(project, mallory, {"title": "Notes", "body": "Plain notes."})
+        memo = memos.create_memo(project, mallory, {"title": "Notes", "body": "Plain notes."})
         db.session.add(
             Comment(
                 project_id=project.id,

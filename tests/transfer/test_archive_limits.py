@@ -12,17 +12,17 @@ import zipfile
 import pytest
 
 from cbpar.transfer import reading, safezip
-from tests.conftest import fresh_app
-from tests.transfer.archive_tamper import (
+from tests.helpers import (
     counts,
     declare_size,
     demo_instance,
     entries,
     export,
+    fresh_app,
     pack,
+    run,
     write,
 )
-from tests.transfer.helpers import run
 
 MiB = 1024 * 1024
 BOMB_NAME = "attachments/" + "ab" * 16 + ".png"

@@ -20,7 +20,7 @@ from cbpar.interviews.models import ConsentGiver, ConsentMethod, Interview, Inte
 from cbpar.mapping.models import Household
 from cbpar.projects.models import Membership, Project, Village
 from cbpar.security import Role
-from tests.conftest import PASSWORD, config_for_tests
+from tests.helpers import PASSWORD, config_for_tests
 
 CANARY = "CANARY-wal-5d1c0a-grandmother-Li"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -81,7 +81,7 @@ def _setup(tmp_path: Path):
             )
         )  # fmt: skip
         db.session.flush()
-        attachments.save(household, io.BytesIO(PNG), f"{CANARY}.png", user)
+        attachments.save_attachment(household, io.BytesIO(PNG), f"{CANARY}.png", user)
         db.session.commit()
         ids = household.id, interviews[1].id
     return app, instance, ids

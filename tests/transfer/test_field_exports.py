@@ -14,8 +14,8 @@ from cbpar.db import db
 from cbpar.mapping.models import Household, MigrantParents
 from cbpar.projects.models import Project, Village
 from cbpar.security import Role
-from cbpar.transfer import columns, importing, reading
-from tests.transfer.helpers import make_project_with_villages, run
+from cbpar.transfer import columns, importing, mappings, reading
+from tests.helpers import make_project_with_villages, run
 
 DATA = Path(__file__).parent / "data"
 LIANGSHUI = "Liangshui Village (凉水村)"
@@ -31,7 +31,7 @@ def _project() -> Project:
 
 def _plan(project: Project, name: str, given: dict[str, str] | None = None):
     table = reading.read_path(DATA / name)
-    mapping = importing.mapping_for(project, "households", table, given or {})
+    mapping = mappings.mapping_for(project, "households", table, given or {})
     return table, mapping, importing.plan(project, "households", table, mapping)
 
 
@@ -91,7 +91,7 @@ def test_every_file_column_is_listed_with_its_target_and_samples(app, ctx, make_
 
 
 def test_cli_lists_every_column_and_the_unmapped_ones(tmp_path):
-    from tests.conftest import fresh_app
+    from tests.helpers import fresh_app
 
     app = fresh_app(tmp_path)
     make_project_with_villages(app)
@@ -165,7 +165,7 @@ def test_villages_match_by_name_parts_case_spaces_and_aliases(app, ctx, make_pro
     assert not plan.problems, plan.problems
     odk = reading.read_path(DATA / "odk_central.csv")
     odk.rows[0][1][1] = "LSC"
-    mapping = importing.mapping_for(project, "households", odk, {})
+    mapping = mappings.mapping_for(project, "households", odk, {})
     assert [p.reasons for p in importing.plan(project, "households", odk, mapping).problems]
     village = db.session.scalar(select(Village).where(Village.code == "LS"))
     village.aliases = "LSC\n两水"
@@ -306,7 +306,7 @@ def test_geojson_in_web_mercator_is_converted(app, ctx, make_project):
     make_project("p1")
     project = _project()
     table = reading.read_path(DATA / "households_3857.geojson")
-    mapping = importing.mapping_for(project, "households", table, {})
+    mapping = mappings.mapping_for(project, "households", table, {})
     plan = importing.plan(project, "households", table, mapping)
     assert not plan.problems, plan.problems
     assert plan.new[0]["lat"] == pytest.approx(41.98012, abs=1e-6)

@@ -12,8 +12,8 @@ from cbpar.audit import AuditEvent
 from cbpar.db import db
 from cbpar.mapping.models import Facility, FacilityKind, Household, MigrantParents
 from cbpar.projects.models import Project
-from cbpar.transfer import columns, importing, reading
-from tests.transfer.helpers import csv_bytes, household_row, make_project_with_villages, run
+from cbpar.transfer import columns, importing, mappings, reading
+from tests.helpers import csv_bytes, household_row, make_project_with_villages, run
 
 
 def test_csv_comma_semicolon_bom_and_gb18030():
@@ -96,7 +96,7 @@ def test_validation_report_names_lines_and_reasons(app, ctx, make_project):
         household_row(migrant_parents="uncle"),  # 9
     ]
     table = reading.read(csv_bytes(rows), "x.csv")
-    mapping = importing.mapping_for(project, "households", table, {"visited_on": "visited_on"})
+    mapping = mappings.mapping_for(project, "households", table, {"visited_on": "visited_on"})
     plan = importing.plan(project, "households", table, mapping)
     problems = {p.line: " ".join(p.reasons) for p in plan.problems}
     assert sorted(problems) == [3, 4, 5, 6, 7, 8, 9]
@@ -118,7 +118,7 @@ def test_kobo_geopoint_column_and_gb18030_chinese_labels(app, ctx, make_project)
         {"村": "SH", "gps": "[42.37, 119.84]", "人口": "2", "外出务工": "mother"},
     ]
     table = reading.read(csv_bytes(rows, ";", "gb18030"), "x.csv")
-    mapping = importing.mapping_for(project, "households", table, {})
+    mapping = mappings.mapping_for(project, "households", table, {})
     plan = importing.plan(project, "households", table, mapping)
     assert not plan.problems, plan.problems
     assert [(r["lat"], r["lon"]) for r in plan.new] == [(42.36, 119.83), (42.37, 119.84)]
@@ -131,7 +131,7 @@ def test_reimport_updates_by_code_or_source_id(app, ctx, make_project):
     project = _project(app)
     rows = [household_row(_uuid="uuid:a"), household_row(_uuid="uuid:b")]
     table = reading.read(csv_bytes(rows), "x.csv")
-    mapping = importing.mapping_for(project, "households", table, {})
+    mapping = mappings.mapping_for(project, "households", table, {})
     assert importing.apply(project, importing.plan(project, "households", table, mapping)) == {
         "rows": 2,
         "created": 2,
@@ -152,7 +152,7 @@ def test_reimport_updates_by_code_or_source_id(app, ctx, make_project):
     by_code = [household_row(code="SH-002", members="6")]
     table = reading.read(csv_bytes(by_code), "x.csv")
     plan = importing.plan(
-        project, "households", table, importing.mapping_for(project, "households", table, {})
+        project, "households", table, mappings.mapping_for(project, "households", table, {})
     )
     assert plan.summary()["updated"] == 1 and not plan.new
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "import")).all()
@@ -166,7 +166,7 @@ def test_same_household_twice_in_a_file_is_refused(app, ctx, make_project):
     rows = [household_row(code="SH-007"), household_row(code="SH-7")]
     table = reading.read(csv_bytes(rows), "x.csv")
     plan = importing.plan(
-        project, "households", table, importing.mapping_for(project, "households", table, {})
+        project, "households", table, mappings.mapping_for(project, "households", table, {})
     )
     assert [p.line for p in plan.problems] == [3]
     assert plan.new[0]["code"] == "SH-007" and plan.new[0]["number"] == 7
@@ -180,7 +180,7 @@ def test_facilities_import_and_reimport(app, ctx, make_project):
         {"name": "Clinic", "type": "spaceship", "Y": "42.2", "X": "119.6"},
     ]
     table = reading.read(csv_bytes(rows), "f.csv")
-    mapping = importing.mapping_for(project, "facilities", table, {})
+    mapping = mappings.mapping_for(project, "facilities", table, {})
     plan = importing.plan(project, "facilities", table, mapping)
     assert [p.line for p in plan.problems] == [3]  # an unknown kind
     importing.apply(project, plan)
@@ -194,7 +194,7 @@ def test_facilities_import_and_reimport(app, ctx, make_project):
 
 
 def test_cli_dry_run_writes_nothing_and_invalid_rows_block(tmp_path):
-    from tests.conftest import fresh_app
+    from tests.helpers import fresh_app
 
     app = fresh_app(tmp_path)
     make_project_with_villages(app)
@@ -217,7 +217,7 @@ def test_cli_dry_run_writes_nothing_and_invalid_rows_block(tmp_path):
 
 
 def test_cli_map_option_and_odk_file(tmp_path):
-    from tests.conftest import fresh_app
+    from tests.helpers import fresh_app
 
     app = fresh_app(tmp_path)
     make_project_with_villages(app)
@@ -256,7 +256,7 @@ def test_cli_map_option_and_odk_file(tmp_path):
 
 
 def test_a_failure_while_writing_leaves_nothing(tmp_path, monkeypatch):
-    from tests.conftest import fresh_app
+    from tests.helpers import fresh_app
 
     app = fresh_app(tmp_path)
     make_project_with_villages(app)

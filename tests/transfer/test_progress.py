@@ -13,7 +13,7 @@ from cbpar.mapping.models import Household
 from cbpar.security import Role
 from cbpar.transfer import importing
 from cbpar.transfer.models import ImportMapping
-from tests.transfer.helpers import csv_bytes, household_row
+from tests.helpers import csv_bytes, household_row
 
 FIELDS = (
     "village",

@@ -13,7 +13,7 @@ from cbpar.audit import AuditEvent
 from cbpar.db import db
 from cbpar.mapping.models import Facility, FacilityKind, Household
 from cbpar.security import Role
-from tests.transfer.helpers import csv_bytes, household_row
+from tests.helpers import csv_bytes, household_row
 
 
 def _add_records(app, project):
@@ -216,7 +216,7 @@ def test_report_shows_initiatives_funding_milestones_and_indicators_but_no_notes
     client, login, team, app
 ):
     from cbpar.initiatives.models import Milestone
-    from tests.initiatives.helpers import full_initiative, seed
+    from tests.helpers import full_initiative, seed
 
     def build(project):
         initiative = full_initiative(project, "Build a kindergarten")
