@@ -47,7 +47,7 @@ class RecordType:
     label: Callable[[Any], str]  # e.g. lambda h: h.code
     endpoint: str  # its page; called with slug and `id_arg`
     id_arg: str
-    visible: Callable[[Any, Any], bool]  # (record, membership) -> may this member see it?
+    visible: Callable[[Any, Any], bool]  # (membership, record) -> may this member see it?
     kind_label: Callable[[], str] = lambda: ""
 
     def url(self, record: Any, slug: str) -> str:
@@ -73,7 +73,7 @@ def type_of(record: Any) -> RecordType:
 
 def needs(cap: Cap) -> Callable[[Any, Any], bool]:
     """A `visible` rule for records any member with this capability may see."""
-    return lambda _record, membership: membership_can(membership, cap)
+    return lambda membership, _record: membership_can(membership, cap)
 
 
 def resolve(project_id: int, type_name: str, record_id: int) -> Any | None:
@@ -168,7 +168,7 @@ def _load(pairs: Iterable[tuple[str, int, str]], membership: Any) -> list[Linked
         }
         for record_id, relation in items:
             record = records.get(record_id)
-            if record is not None and record_type.visible(record, membership):
+            if record is not None and record_type.visible(membership, record):
                 found.append(Linked(record_type, record, relation))
     return found
 
@@ -240,7 +240,7 @@ def choices(
         options = [
             (f"{name}:{r.id}", record_type.label(r))
             for r in records
-            if record_type.visible(r, membership)
+            if record_type.visible(membership, r)
         ]
         if options:
             groups.append((record_type.kind_label(), options))
@@ -255,6 +255,6 @@ def resolve_choice(
     if type_name not in type_names or not raw_id.isdigit():
         return None
     record = resolve(project_id, type_name, int(raw_id))
-    if record is None or not record_types()[type_name].visible(record, membership):
+    if record is None or not record_types()[type_name].visible(membership, record):
         return None
     return record

@@ -55,7 +55,7 @@ def interview_json(interview: Interview, slug: str) -> dict[str, Any]:
         "version": interview.version,
         "url": url_for("interviews.view", slug=slug, interview_id=interview.id, _external=True),
     }
-    if not services.content_visible(interview, g.membership):
+    if not services.content_visible(g.membership, interview):
         return row  # withdrawn consent: the content is shown to no one
     for name in InterviewForm.FIELDS:
         value = getattr(interview, name)
@@ -131,7 +131,7 @@ def _create(project: Project):
 def _load(interview_id: int) -> tuple[Interview, Project]:
     interview = db.session.get(Interview, interview_id) or abort(404)
     project = member_project(interview.project_id)
-    if not services.can_see(interview, g.membership):
+    if not services.can_see(g.membership, interview):
         abort(404)
     return interview, project
 

@@ -103,7 +103,7 @@ def _load_memo(memo_id: int) -> tuple[Memo, Any]:
 
     project = db.session.get(Project, memo.project_id)
     project, membership = load_for_member(project.slug, current_user)
-    if project is None or not services.can_see(memo, membership):
+    if project is None or not services.can_see(membership, memo):
         abort(404)
     g.project, g.membership = project, membership
     return memo, project
@@ -115,7 +115,7 @@ def memo(memo_id: int):
     memo, project = _load_memo(memo_id)
     if request.method == "GET":
         return _answer(memo_json(memo, project.slug))
-    if not services.can_edit(memo, g.membership):
+    if not services.can_edit(g.membership, memo):
         abort(403)
     body = request.get_json(silent=True)
     version = body.get("version") if isinstance(body, dict) else None
@@ -129,7 +129,7 @@ def memo(memo_id: int):
         merged.pop("tags", None)
     try:
         services.update_memo(
-            memo, merged, version, current_user, manage=services.can_manage(memo, g.membership)
+            memo, merged, version, current_user, manage=services.can_manage(g.membership, memo)
         )
     except services.StaleMemo as stale:
         return _answer(

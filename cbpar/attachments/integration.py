@@ -15,7 +15,7 @@ from cbpar.attachments.models import Attachment
 
 def attachments_of(record: Any) -> list[Attachment] | None:
     """For templates: the attachments of `record`, or None if the member may not see them."""
-    if not services.can_view(record, g.membership):
+    if not services.can_view(g.membership, record):
         return None
     return services.list_for(record)
 

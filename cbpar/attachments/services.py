@@ -1,7 +1,8 @@
 """Attachments: type checked by content, stored under generated names, served after a check.
 
 A feature makes its records take attachments with `register_target(app, name, can_view,
-can_attach)` from its integration; both are functions of (record, membership).
+can_attach)` from its integration; both are functions of (membership, record), like every
+object rule.
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ STORED_NAME = storage.STORED_NAME
 
 @dataclass(frozen=True)
 class Target:
-    can_view: Callable[[Any, Any], bool]
-    can_attach: Callable[[Any, Any], bool]
+    can_view: Callable[[Any, Any], bool]  # (membership, record)
+    can_attach: Callable[[Any, Any], bool]  # (membership, record)
 
 
 def targets(app: Flask | None = None) -> dict[str, Target]:
@@ -95,14 +96,14 @@ def target_name(record: Any) -> str:
     return links.type_of(record).name
 
 
-def can_view(record: Any, membership: Any) -> bool:
+def can_view(membership: Any, record: Any) -> bool:
     target = targets().get(target_name(record))
-    return target is not None and target.can_view(record, membership)
+    return target is not None and target.can_view(membership, record)
 
 
-def can_attach(record: Any, membership: Any) -> bool:
+def can_attach(membership: Any, record: Any) -> bool:
     target = targets().get(target_name(record))
-    return target is not None and target.can_attach(record, membership)
+    return target is not None and target.can_attach(membership, record)
 
 
 def resolve_target(project: Any, type_name: str, target_id: int) -> Any | None:

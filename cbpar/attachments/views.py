@@ -24,9 +24,9 @@ def _back(project: Project, record):
 @require(Cap.VIEW_PROJECT)
 def upload(project: Project, target_type: str, target_id: int):
     record = services.resolve_target(project, target_type, target_id)
-    if record is None or not services.can_view(record, g.membership):
+    if record is None or not services.can_view(g.membership, record):
         abort(404)
-    if not services.can_attach(record, g.membership):
+    if not services.can_attach(g.membership, record):
         abort(403)
     check_button()
     upload = request.files.get("file")
@@ -49,7 +49,7 @@ def upload(project: Project, target_type: str, target_id: int):
 def download(project: Project, attachment_id: int):
     attachment = services.get_attachment(project, attachment_id) or abort(404)
     record = services.target_of(attachment)
-    if record is None or not services.can_view(record, g.membership):
+    if record is None or not services.can_view(g.membership, record):
         abort(404)
     stored = services.open_file(attachment) or abort(404)
     inline = attachment.content_type in INLINE_TYPES and request.args.get("download") is None
@@ -71,9 +71,9 @@ def download(project: Project, attachment_id: int):
 def delete(project: Project, attachment_id: int):
     attachment = services.get_attachment(project, attachment_id) or abort(404)
     record = services.target_of(attachment)
-    if record is None or not services.can_view(record, g.membership):
+    if record is None or not services.can_view(g.membership, record):
         abort(404)
-    if not services.can_attach(record, g.membership):
+    if not services.can_attach(g.membership, record):
         abort(403)
     check_button()
     services.delete_attachment(attachment)

@@ -13,7 +13,7 @@ from cbpar.comments import services
 
 def comment_thread(record: Any) -> list[services.Entry] | None:
     """For templates: the comments on `record` (empty if the member may not read them)."""
-    if not services.can_read(record, g.membership):
+    if not services.can_read(g.membership, record):
         return None
     return services.thread(record)
 

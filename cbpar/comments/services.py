@@ -39,9 +39,9 @@ def target_name(record: Any) -> str:
     return links.type_of(record).name
 
 
-def can_read(record: Any, membership: Any) -> bool:
+def can_read(membership: Any, record: Any) -> bool:
     record_type = links.type_of(record)
-    return record_type.name not in excluded() and record_type.visible(record, membership)
+    return record_type.name not in excluded() and record_type.visible(membership, record)
 
 
 def resolve_target(project: Any, type_name: str, target_id: int) -> Any | None:
@@ -190,7 +190,7 @@ def search_comments(project: Any, membership: Any, terms: list[str], limit: int)
             continue
         model = record_type.model
         for record in db.session.scalars(select(model).where(model.id.in_(ids))):
-            if record.project_id == project.id and record_type.visible(record, membership):
+            if record.project_id == project.id and record_type.visible(membership, record):
                 readable[(type_name, record.id)] = record
     hits = []
     for comment in rows:

@@ -24,7 +24,7 @@ def _back(project: Project, record, comment_id: int | None = None):
 def _own_comment(project: Project, comment_id: int):
     comment = services.get_comment(project, comment_id) or abort(404)
     record = services.target_of(comment)
-    if record is None or not services.can_read(record, g.membership):
+    if record is None or not services.can_read(g.membership, record):
         abort(404)
     return comment, record
 
@@ -33,7 +33,7 @@ def _own_comment(project: Project, comment_id: int):
 @require(Cap.COMMENT)
 def add(project: Project, target_type: str, target_id: int):
     record = services.resolve_target(project, target_type, target_id)
-    if record is None or not services.can_read(record, g.membership):
+    if record is None or not services.can_read(g.membership, record):
         abort(404)
     form = CommentForm()
     if not form.validate_on_submit():

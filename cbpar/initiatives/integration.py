@@ -67,8 +67,8 @@ def init_app(app: Flask) -> None:
     attachment_services.register_target(
         app,
         "milestone",
-        lambda _m, membership: membership_can(membership, Cap.SEE_COMMUNITY_MEMOS),
-        lambda _m, membership: membership_can(membership, Cap.EDIT_INITIATIVES),
+        lambda membership, _m: membership_can(membership, Cap.SEE_COMMUNITY_MEMOS),
+        lambda membership, _m: membership_can(membership, Cap.EDIT_INITIATIVES),
     )
     register_home_panel(app, home_panel, HOME_POSITION)
     app.add_template_filter(money, "money")

@@ -32,5 +32,5 @@ def init_app(app: Flask) -> None:
         app,
         "interview",
         services.content_visible,
-        lambda i, m: services.content_visible(i, m) and i.erased_at is None,
+        lambda m, i: services.content_visible(m, i) and i.erased_at is None,
     )

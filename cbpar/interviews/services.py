@@ -51,7 +51,7 @@ ENUMS = {
 }
 
 
-def can_see(interview: Any, membership: Any) -> bool:
+def can_see(membership: Any, interview: Any) -> bool:
     """Field team only: committee members and observers never see interviews."""
     if not membership_can(membership, Cap.EDIT_FIELD_RECORDS):
         return False
@@ -64,9 +64,9 @@ def can_see(interview: Any, membership: Any) -> bool:
     )
 
 
-def content_visible(interview: Interview, membership: Any) -> bool:
+def content_visible(membership: Any, interview: Interview) -> bool:
     """Withdrawn consent hides the content from everyone, coordinators included."""
-    return can_see(interview, membership) and not interview.withdrawn
+    return can_see(membership, interview) and not interview.withdrawn
 
 
 def consent_problems(data: dict[str, Any]) -> dict[str, str]:
@@ -117,7 +117,7 @@ def get_interview(project: Any, interview_id: int, membership: Any) -> Interview
     interview = db.session.get(Interview, interview_id)
     if interview is None or interview.project_id != project.id:
         return None
-    return interview if can_see(interview, membership) else None
+    return interview if can_see(membership, interview) else None
 
 
 def _apply(interview: Interview, data: dict[str, Any], household: Household | None) -> list[str]:

@@ -38,7 +38,7 @@ def init_app(app: Flask) -> None:
             lambda m: m.title,
             "memos.view",
             "memo_id",
-            lambda memo, membership: memo is not None and services.can_see(memo, membership),
+            lambda membership, memo: memo is not None and services.can_see(membership, memo),
             lambda: str(_l("Memo")),
         ),
     )

@@ -57,7 +57,7 @@ def visible_clause(membership: Any) -> ColumnElement[bool]:
     )
 
 
-def can_see(memo: Memo, membership: Any) -> bool:
+def can_see(membership: Any, memo: Memo) -> bool:
     if membership is None or memo.project_id != membership.project_id:
         return False
     if memo.visibility == Visibility.PRIVATE:
@@ -65,13 +65,13 @@ def can_see(memo: Memo, membership: Any) -> bool:
     return memo.visibility in visible_levels(membership)
 
 
-def can_edit(memo: Memo, membership: Any) -> bool:
-    return membership_can(membership, Cap.WRITE_MEMOS) and can_see(memo, membership)
+def can_edit(membership: Any, memo: Memo) -> bool:
+    return membership_can(membership, Cap.WRITE_MEMOS) and can_see(membership, memo)
 
 
-def can_manage(memo: Memo, membership: Any) -> bool:
+def can_manage(membership: Any, memo: Memo) -> bool:
     """Change who sees it, or delete it: the author, or a coordinator."""
-    return can_edit(memo, membership) and (
+    return can_edit(membership, memo) and (
         memo.author_id == membership.user_id or membership_can(membership, Cap.MANAGE_PROJECT)
     )
 
@@ -98,7 +98,7 @@ def list_query(project: Any, membership: Any, *, tag: str = "", kind: str = "", 
 
 def get_memo(project: Any, memo_id: int, membership: Any) -> Memo | None:
     memo = db.session.get(Memo, memo_id)
-    if memo is None or memo.project_id != project.id or not can_see(memo, membership):
+    if memo is None or memo.project_id != project.id or not can_see(membership, memo):
         return None
     return memo
 
@@ -335,7 +335,7 @@ def linkable_types(membership: Any) -> list[links.RecordType]:
             continue
         probe = record_type.visible
         try:
-            allowed = probe(None, membership)
+            allowed = probe(membership, None)
         except Exception:  # rules that look at the record itself: decided per record
             allowed = True
         if allowed:

@@ -31,7 +31,7 @@ def _memo(project: Project, memo_id: int) -> Memo:
 
 def _editable(project: Project, memo_id: int) -> Memo:
     memo = _memo(project, memo_id)
-    if not services.can_edit(memo, g.membership):
+    if not services.can_edit(g.membership, memo):
         abort(403)
     return memo
 
@@ -88,8 +88,8 @@ def view(project: Project, memo_id: int):
             project=project,
             memo=memo,
             linked=links.targets_of(memo, g.membership),
-            can_edit=services.can_edit(memo, g.membership),
-            can_manage=services.can_manage(memo, g.membership),
+            can_edit=services.can_edit(g.membership, memo),
+            can_manage=services.can_manage(g.membership, memo),
             link_form=link_form,
             button_form=EmptyForm(),
         )
@@ -108,7 +108,7 @@ def _conflict(project: Project, memo: Memo, form: MemoForm):
             form=form,
             mine_html=render_markdown(mine["body"]),
             rows=line_diff(memo.body, mine["body"]),
-            can_manage=services.can_manage(memo, g.membership),
+            can_manage=services.can_manage(g.membership, memo),
         ),
         409,
     )
@@ -119,7 +119,7 @@ def _conflict(project: Project, memo: Memo, form: MemoForm):
 def edit(project: Project, memo_id: int):
     memo = _editable(project, memo_id)
     form = MemoForm(obj=memo) if request.method == "GET" else MemoForm()
-    can_manage = services.can_manage(memo, g.membership)
+    can_manage = services.can_manage(g.membership, memo)
     if request.method == "GET":
         form.tags.data = ", ".join(t.name for t in memo.tags)
         form.version.data = str(memo.version)
@@ -147,7 +147,7 @@ def edit(project: Project, memo_id: int):
 @require(Cap.WRITE_MEMOS)
 def delete(project: Project, memo_id: int):
     memo = _memo(project, memo_id)
-    if not services.can_manage(memo, g.membership):
+    if not services.can_manage(g.membership, memo):
         abort(403)
     check_button()
     services.delete_memo(memo)
@@ -191,7 +191,7 @@ def history(project: Project, memo_id: int):
             old=old,
             new=new_rev,
             rows=rows,
-            can_edit=services.can_edit(memo, g.membership),
+            can_edit=services.can_edit(g.membership, memo),
         )
     )
 
@@ -207,7 +207,7 @@ def revision(project: Project, memo_id: int, number: int):
             project=project,
             memo=memo,
             revision=rev,
-            can_edit=services.can_edit(memo, g.membership),
+            can_edit=services.can_edit(g.membership, memo),
         )
     )
 
@@ -240,7 +240,7 @@ def add_link(project: Project, memo_id: int):
         abort(400)
     record = services.find_record(project, form.record_type.data, form.ref.data)
     record_type = links.record_types().get(form.record_type.data)
-    if record is None or record_type is None or not record_type.visible(record, g.membership):
+    if record is None or record_type is None or not record_type.visible(g.membership, record):
         flash(_("No such record in this project: %(ref)s", ref=form.ref.data), "error")
         return redirect(url_for("memos.view", slug=project.slug, memo_id=memo.id) + "#links")
     services.link(memo, record, current_user)

@@ -18,7 +18,7 @@ from cbpar.text import plain_text
 HOME_POSITION = 20  # after meetings
 
 
-def _need_visible(need: Need, membership: Any) -> bool:
+def _need_visible(membership: Any, need: Need) -> bool:
     if services.can_see_all_needs(membership):
         return True
     return membership_can(membership, Cap.VIEW_PROJECT) and need.status in services.PUBLIC_STATUSES
