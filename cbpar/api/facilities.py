@@ -21,15 +21,14 @@ from cbpar.api.writing import (
     answer,
     bad_request,
     check_fields,
-    conflict,
     json_body,
     member_project,
     page_of,
+    save_or_conflict,
     validated,
     version_of,
 )
 from cbpar.db import db
-from cbpar.editing import EditConflict
 from cbpar.mapping import services
 from cbpar.mapping.forms import FACILITY_FIELDS, FacilityForm
 from cbpar.mapping.models import Facility, FacilityKind, FacilityStatus
@@ -138,16 +137,12 @@ def facility(facility_id: int):
     body = json_body()
     version = version_of(body)
     form = _form(project, _values(facility, body, project))
-    try:
-        services.update_facility(facility, form.data_dict(), version)
-    except EditConflict:
-        db.session.rollback()
-        current = services.get_facility(project, facility_id)
-        return conflict(
-            _("The facility was changed since that version; nothing was overwritten.")
-            if current is not None
-            else _("Someone else deleted this facility while you were editing it."),
-            facility_json(current, project.slug) if current is not None else None,
-            version,
-        )
-    return answer(facility_json(facility, project.slug))
+    stale = save_or_conflict(
+        lambda: services.update_facility(facility, form.data_dict(), version),
+        lambda: services.get_facility(project, facility_id),
+        lambda current: facility_json(current, project.slug),
+        version,
+        _("The facility was changed since that version; nothing was overwritten."),
+        _("Someone else deleted this facility while you were editing it."),
+    )
+    return stale or answer(facility_json(facility, project.slug))

@@ -25,15 +25,14 @@ from cbpar.api.writing import (
     answer,
     bad_request,
     check_fields,
-    conflict,
     json_body,
     member_project,
     page_of,
+    save_or_conflict,
     validated,
     version_of,
 )
 from cbpar.db import db
-from cbpar.editing import EditConflict
 from cbpar.mapping import services
 from cbpar.mapping.forms import HOUSEHOLD_FIELDS, HouseholdForm
 from cbpar.mapping.models import Household, MigrantParents
@@ -211,16 +210,12 @@ def household(household_id: int):
     body = json_body()
     version = version_of(body)
     form = _form(project, _values(household, body, project), household)
-    try:
-        services.update_household(household, form.data_dict(), version)
-    except EditConflict:
-        db.session.rollback()
-        current = services.get_household(project, household_id)
-        return conflict(
-            _("The household was changed since that version; nothing was overwritten.")
-            if current is not None
-            else _("Someone else deleted this household while you were editing it."),
-            household_json(current, project.slug) if current is not None else None,
-            version,
-        )
-    return answer(household_json(household, project.slug))
+    stale = save_or_conflict(
+        lambda: services.update_household(household, form.data_dict(), version),
+        lambda: services.get_household(project, household_id),
+        lambda current: household_json(current, project.slug),
+        version,
+        _("The household was changed since that version; nothing was overwritten."),
+        _("Someone else deleted this household while you were editing it."),
+    )
+    return stale or answer(household_json(household, project.slug))

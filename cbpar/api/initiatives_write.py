@@ -32,14 +32,13 @@ from cbpar.api.writing import (
     answer,
     bad_request,
     check_fields,
-    conflict,
     json_body,
     member_project,
+    save_or_conflict,
     validated,
     version_of,
 )
 from cbpar.db import db
-from cbpar.editing import EditConflict
 from cbpar.initiatives import funding, results, services
 from cbpar.initiatives.forms import ContributionForm, InitiativeForm, MilestoneForm
 from cbpar.initiatives.models import Initiative
@@ -211,18 +210,16 @@ def initiative(initiative_id: int):
     body = json_body()
     version = version_of(body)
     form = _initiative_form(project, record, _initiative_values(project, record, body))
-    try:
-        services.update_initiative(record, form.data_dict(), version)
-    except EditConflict:
-        db.session.rollback()
-        current = services.get_initiative(project, initiative_id)
-        return conflict(
-            _("The initiative was changed since that version; nothing was overwritten.")
-            if current is not None
-            else _("Someone else deleted this initiative while you were editing it."),
-            _json(project, current) if current is not None else None,
-            version,
-        )
+    stale = save_or_conflict(
+        lambda: services.update_initiative(record, form.data_dict(), version),
+        lambda: services.get_initiative(project, initiative_id),
+        lambda current: _json(project, current),
+        version,
+        _("The initiative was changed since that version; nothing was overwritten."),
+        _("Someone else deleted this initiative while you were editing it."),
+    )
+    if stale:
+        return stale
     db.session.refresh(record)  # amounts as stored (Numeric: "300" reads back "300.00")
     return answer(_json(project, record))
 

@@ -28,6 +28,7 @@ from cbpar.api.writing import (
     json_body,
     member_project,
     page_of,
+    save_or_conflict,
     version_of,
 )
 from cbpar.db import db
@@ -151,17 +152,14 @@ def interview(interview_id: int):
             version,
         )
     form, household = _checked(project, _values(interview, body))
-    try:
-        services.update_interview(interview, form.data_dict(), household, version)
-    except EditConflict:
-        db.session.rollback()
-        current = services.get_interview(project, interview_id, g.membership)
-        return conflict(
-            _("The interview was changed since that version; nothing was overwritten."),
-            interview_json(current, project.slug) if current is not None else None,
-            version,
-        )
-    return answer(interview_json(interview, project.slug))
+    stale = save_or_conflict(
+        lambda: services.update_interview(interview, form.data_dict(), household, version),
+        lambda: services.get_interview(project, interview_id, g.membership),
+        lambda current: interview_json(current, project.slug),
+        version,
+        _("The interview was changed since that version; nothing was overwritten."),
+    )
+    return stale or answer(interview_json(interview, project.slug))
 
 
 @bp.route("/interviews/<int:interview_id>/withdraw", methods=["POST"])

@@ -36,6 +36,7 @@ from cbpar.api.writing import (
     conflict,
     json_body,
     member_project,
+    save_or_conflict,
     validated,
     version_of,
 )
@@ -159,19 +160,15 @@ def meeting(meeting_id: int):
     body = json_body()
     version = version_of(body)
     data = _data(project, _values(meeting, body, project))
-    try:
-        services.update_meeting(meeting, data, version)
-    except EditConflict:
-        db.session.rollback()
-        current = services.get_meeting(project, meeting_id)
-        return conflict(
-            _("The meeting was changed since that version; nothing was overwritten.")
-            if current is not None
-            else _("Someone else deleted this meeting while you were editing it."),
-            _json(project, current) if current is not None else None,
-            version,
-        )
-    return answer(_json(project, meeting))
+    stale = save_or_conflict(
+        lambda: services.update_meeting(meeting, data, version),
+        lambda: services.get_meeting(project, meeting_id),
+        lambda current: _json(project, current),
+        version,
+        _("The meeting was changed since that version; nothing was overwritten."),
+        _("Someone else deleted this meeting while you were editing it."),
+    )
+    return stale or answer(_json(project, meeting))
 
 
 # --- attendance ------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from werkzeug.datastructures import MultiDict
 
 from cbpar.api import bp, idempotency
 from cbpar.db import db
+from cbpar.editing import EditConflict
 from cbpar.projects.models import Project
 from cbpar.projects.services import load_for_member
 from cbpar.web import paginate
@@ -166,6 +167,26 @@ def conflict(message: str, current: dict[str, Any] | None, yours_version: int) -
         "current": current,
     }
     return answer(body, 409)
+
+
+def save_or_conflict(
+    save: Callable[[], Any],
+    reload: Callable[[], Any],
+    to_json: Callable[[Any], dict[str, Any]],
+    version: int,
+    changed: str,
+    deleted: str | None = None,
+) -> Response | None:
+    """Run `save`; on a stale version roll back and answer 409 with the record as stored now
+    (`deleted` is the message when it is gone). None when the save went through."""
+    try:
+        save()
+    except EditConflict:
+        db.session.rollback()
+        current = reload()
+        message = deleted if current is None and deleted else changed
+        return conflict(message, to_json(current) if current is not None else None, version)
+    return None
 
 
 def page_of(query: Any, to_json: Callable[[Any], dict[str, Any]], key: str) -> Response:
