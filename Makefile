@@ -43,8 +43,11 @@ format: $(VENV)/.dev-installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# --ignore-dirs: only hidden folders. Babel's default also skips folders starting with "_",
+# which silently left templates/_macros (the pager, form errors) untranslated.
 translations: $(VENV)/.run-installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 \
+		--ignore-dirs '.*' --no-location --sort-output \
 		--project cbpar -o cbpar/translations/messages.pot .
 	$(BIN)/pybabel update -i cbpar/translations/messages.pot -d cbpar/translations --no-fuzzy-matching
 	$(BIN)/pybabel compile -d cbpar/translations

@@ -22,7 +22,14 @@ from cbpar.config import (
     instance_path,
 )
 from cbpar.extensions import babel, csrf, limiter, login_manager
-from cbpar.i18n import LOCALE_NAMES, SUPPORTED_LOCALES, html_lang, local_time, select_locale
+from cbpar.i18n import (
+    LOCALE_NAMES,
+    SUPPORTED_LOCALES,
+    html_lang,
+    local_time,
+    select_locale,
+    zone_name,
+)
 from cbpar.security import Cap, Role
 from cbpar.text import markdown_markup
 from cbpar.web import IntConverter
@@ -182,6 +189,7 @@ def _init_templates(app: Flask) -> None:
         SUPPORTED_LOCALES=SUPPORTED_LOCALES,
         current_locale=lambda: str(get_locale() or "en"),
         html_lang=html_lang,
+        zone_name=zone_name,
     )
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["markdown"] = markdown_markup

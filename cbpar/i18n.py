@@ -6,6 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import g, has_request_context, request, session
+from flask_babel import gettext as _
 from flask_login import current_user
 
 SUPPORTED_LOCALES = ("en", "zh_Hans")
@@ -40,6 +41,21 @@ def html_lang(locale: str) -> str:
 def project_timezone() -> str:
     project = g.get("project")
     return project.timezone if project is not None else "Asia/Shanghai"
+
+
+# Zone ids that tzdata links to Asia/Shanghai: all of them are Beijing time (UTC+8, no DST).
+# Asia/Urumqi is not: tzdata gives it Xinjiang time (UTC+6).
+BEIJING_TIME_ZONES = frozenset(
+    {"Asia/Shanghai", "Asia/Chongqing", "Asia/Chungking", "Asia/Harbin", "PRC"}
+)
+
+
+def zone_name(timezone: str | None = None) -> str:
+    """The time zone as people say it: "Beijing time" (北京时间) for China, else the zone id."""
+    timezone = timezone or project_timezone()
+    if timezone in BEIJING_TIME_ZONES:
+        return _("Beijing time")
+    return timezone
 
 
 def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

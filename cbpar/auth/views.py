@@ -4,10 +4,21 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 from werkzeug.security import check_password_hash
 
 from cbpar import audit
@@ -32,6 +43,25 @@ def _safe_next(target: str | None) -> str:
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc:
             return target
+    return url_for("projects.index")
+
+
+def _get_address(target: str | None) -> str:
+    """A same-site address that answers GET: `target` itself, else its nearest parent path
+    that does (a form re-rendered after a POST shows a POST-only address), else the home."""
+    target = _safe_next(target)
+    wanted = urlsplit(target).path
+    adapter = current_app.create_url_adapter(request)
+    path = wanted
+    while adapter is not None and path:
+        try:
+            adapter.match(path, method="GET")
+        except RequestRedirect:
+            return path
+        except HTTPException:
+            path = path.rsplit("/", 1)[0]
+            continue
+        return target if path == wanted else path
     return url_for("projects.index")
 
 
@@ -231,4 +261,5 @@ def set_language():
     session["locale"] = locale
     if current_user.is_authenticated:
         current_user.locale = locale
-    return redirect(_safe_next(request.form.get("next")))
+    # Never back to a POST-only address: that would answer 405 and lose the page.
+    return redirect(_get_address(request.form.get("next")))

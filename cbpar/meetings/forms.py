@@ -18,6 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from cbpar.forms import label_choices, optional_int
+from cbpar.i18n import zone_name
 from cbpar.meetings.models import (
     ActionStatus,
     AgeGroup,
@@ -57,7 +58,7 @@ class MeetingForm(FlaskForm):
             SelectChoice(str(v.id), v.name) for v in villages or []
         ]
         if timezone:
-            note = _l("In the project's time zone (%(tz)s).", tz=timezone)
+            note = _l("In the project's time zone (%(tz)s).", tz=zone_name(timezone))
             self.starts_at.description = note
             self.ends_at.description = note
 

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -34,7 +35,7 @@ class MeetingKind(LabelledEnum):
 
 
 class MeetingStatus(LabelledEnum):
-    PLANNED = "planned", _l("Planned")
+    PLANNED = "planned", lazy_pgettext("meeting", "Planned")  # 已安排, not a facility's 规划中
     HELD = "held", _l("Held")
     MINUTES_APPROVED = "minutes_approved", _l("Minutes approved")
     CANCELLED = "cancelled", _l("Cancelled")

@@ -49,7 +49,12 @@ def new_receipt() -> str:
 def check_choices(vote: VoteRound, choices: Any) -> list[int]:
     """The ballot as need ids, or BallotError naming the problem."""
     if not isinstance(choices, list | tuple) or not choices:
-        raise BallotError("empty ballot: rank (or approve) at least one need")
+        raise BallotError(
+            _(
+                "Your ballot is still empty. Give at least one need a rank "
+                "(or tick at least one) before you cast it."
+            )
+        )
     allowed = set(option_ids(vote))
     out: list[int] = []
     for raw in choices:

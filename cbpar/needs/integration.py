@@ -43,7 +43,9 @@ def home_panel(project: Any, membership: Any) -> tuple[str, dict[str, Any]] | No
         }
         for r in rounds
     ]
-    return "needs/_home_panel.html", {"items": items}
+    # An open round the member may still vote in puts this panel first on the overview.
+    awaited = any(item["can_vote"] and not item["voted"] for item in items)
+    return "needs/_home_panel.html", {"items": items, "first": awaited}
 
 
 def search_needs(project: Any, membership: Any, terms: list[str], limit: int) -> list[search.Hit]:

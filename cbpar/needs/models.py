@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -92,8 +93,8 @@ class RoundState(LabelledEnum):
     """Where a vote round stands: worked out from its times and `closed_at`, never stored."""
 
     SCHEDULED = "scheduled", _l("Not open yet")
-    OPEN = "open", _l("Open")
-    CLOSED = "closed", _l("Closed")
+    OPEN = "open", lazy_pgettext("vote round", "Open")  # 进行中, not an action item's 未完成
+    CLOSED = "closed", lazy_pgettext("vote round", "Closed")  # 已结束, not a facility's 已关闭
 
 
 class VoteRound(ProjectScoped, Authored, CreatedMixin, Base):

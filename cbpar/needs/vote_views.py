@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import Response, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -151,10 +151,25 @@ def cast(project: Project, round_id: int):
         except vote_rounds.BallotError as exc:
             error = str(exc)
         else:
-            return no_store(
-                render_template("needs/receipt.html", project=project, vote=item, receipt=receipt)
-            )
+            # Post/redirect/get: the receipt is the voter's secret, so it rides in their
+            # session (never in the URL) and survives a reload or a language switch.
+            session[_receipt_key(item)] = receipt
+            return redirect(url_for("needs.receipt", slug=project.slug, round_id=item.id), code=303)
     return invalid("needs/vote.html", **_vote_page(project, item, error=error))
+
+
+def _receipt_key(vote: VoteRound) -> str:
+    return f"receipt:{vote.id}"
+
+
+@bp.route("/projects/<slug>/votes/<int:round_id>/receipt")
+@require(Cap.VOTE)
+def receipt(project: Project, round_id: int):
+    item = _round(project, round_id)
+    code = session.get(_receipt_key(item))
+    if not code:
+        return redirect(url_for("needs.vote", slug=project.slug, round_id=item.id))
+    return no_store(render_template("needs/receipt.html", project=project, vote=item, receipt=code))
 
 
 @bp.route("/projects/<slug>/votes/<int:round_id>/close", methods=["POST"])

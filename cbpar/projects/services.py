@@ -55,12 +55,14 @@ def registered_home_panels(app: Flask | None = None) -> list[HomePanel]:
 def home_panels(project: Project, membership: Membership) -> list[tuple[str, SimpleNamespace]]:
     """The panels to show, each as (template, `panel`). `panel` is a namespace, not the dict: in
     a template `panel.items` must be the panel's own "items", never the dict's `items` method."""
-    return [
+    shown_panels = [
         (template, SimpleNamespace(**context))
         for panel in registered_home_panels()
         if (shown := panel(project, membership))
         for template, context in [shown]
     ]
+    # A panel asking for the member's action now (e.g. a vote they may still cast) comes first.
+    return sorted(shown_panels, key=lambda item: not getattr(item[1], "first", False))
 
 
 class LastCoordinatorError(ValueError):

@@ -32,6 +32,11 @@ class Choices(dict):
     accepted: str = ""
 
 
+# Chinese labels the app used before (docs/glossary.md): forms and files that field teams
+# built from them keep importing.
+FORMER_LABELS = {"MigrantParents": {"父母都没有": "none", "父母双方": "both"}}
+
+
 def choices_of(enum: type[LabelledEnum]) -> Choices:
     """Accepted spellings of an enum: its values, and its labels in English and Chinese."""
     lookup = Choices()
@@ -42,6 +47,8 @@ def choices_of(enum: type[LabelledEnum]) -> Choices:
         for locale in ("en", "zh_Hans"):
             with force_locale(locale):
                 lookup[str(member.label).strip().lower()] = member
+    for former, value in FORMER_LABELS.get(enum.__name__, {}).items():
+        lookup.setdefault(former, enum(value))
     return lookup
 
 

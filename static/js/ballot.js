@@ -5,10 +5,13 @@
   var list = document.getElementById("ballot-list");
   if (!list) { return; }
   var status = document.getElementById("ballot-status");
-  var hint = document.querySelector("#ballot-form .js-only");
-  if (hint) { hint.hidden = false; }
-  var upLabel = list.getAttribute("data-up") || "Up";
-  var downLabel = list.getAttribute("data-down") || "Down";
+  Array.prototype.forEach.call(document.querySelectorAll("#ballot-form .js-only"), function (el) {
+    el.hidden = false;
+  });
+  var count = document.getElementById("ballot-count");
+  var rankRest = document.getElementById("rank-rest");
+  var upLabel = list.getAttribute("data-up") || "▲";  // the words come from the page (translated)
+  var downLabel = list.getAttribute("data-down") || "▼";
 
   function items() { return Array.prototype.slice.call(list.querySelectorAll(".ballot-item")); }
   function select(item) { return item.querySelector("select"); }
@@ -23,6 +26,20 @@
     });
     items().forEach(function (item) {
       if (select(item).value === "") { list.appendChild(item); }
+    });
+    showCount(rank);
+  }
+
+  // "Ranked 3 of 5" at all times, so a half-ranked ballot never looks complete.
+  function showCount(ranked) {
+    var total = items().length;
+    if (count) {
+      count.textContent = (count.getAttribute("data-template") || "{k} / {n}")
+        .replace("{k}", String(ranked)).replace("{n}", String(total));
+    }
+    if (rankRest) { rankRest.hidden = ranked === total; }
+    items().forEach(function (item) {
+      item.classList.toggle("unranked", select(item).value === "");
     });
   }
 
@@ -119,5 +136,12 @@
       announce(item);
     });
   });
+  if (rankRest) {
+    rankRest.addEventListener("click", function () {
+      items().forEach(markRanked);
+      renumber();
+      if (status && count) { status.textContent = count.textContent; }
+    });
+  }
   renumber();
 }());

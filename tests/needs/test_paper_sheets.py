@@ -68,7 +68,7 @@ def test_eleven_paper_sheets_are_not_accepted_for_five_voters(
     login("committee")
     assert (
         client.post(f"/projects/p1/votes/{round_id}/ballot", data=rank_form(needs)).status_code
-        == 200
+        == 303
     )
     client.post("/logout")
     login("coordinator")

@@ -35,13 +35,15 @@ def test_committee_member_votes_gets_receipt_and_can_change(
     assert page.status_code == 200
     assert b"unranked count as tied" in page.data
     assert b'name="rank_' in page.data  # the no-JS fallback
-    first = client.post(f"/projects/p1/votes/{round_id}/ballot", data=rank_form(needs[:2]))
+    first = client.post(
+        f"/projects/p1/votes/{round_id}/ballot", data=rank_form(needs[:2]), follow_redirects=True
+    )
     assert first.status_code == 200
     assert b"receipt code" in first.data.lower()
     second = client.post(
         f"/projects/p1/votes/{round_id}/ballot", data=rank_form([needs[3], needs[0]])
     )
-    assert second.status_code == 200
+    assert second.status_code == 303
     with app.app_context():
         ballots = db.session.scalars(select(Ballot).where(Ballot.round_id == round_id)).all()
         assert len(ballots) == 1
@@ -115,7 +117,9 @@ def test_receipts_published_and_ballots_download_shuffled_anonymous(
 ):
     round_id = make_round(paper_ballots=True, guest_sheets=2)
     login("committee")
-    receipt_page = client.post(f"/projects/p1/votes/{round_id}/ballot", data=rank_form(needs[:3]))
+    receipt_page = client.post(
+        f"/projects/p1/votes/{round_id}/ballot", data=rank_form(needs[:3]), follow_redirects=True
+    )
     with app.app_context():
         receipt = db.session.scalar(select(Ballot.receipt).where(Ballot.round_id == round_id))
     assert receipt.encode() in receipt_page.data
