@@ -156,3 +156,23 @@ def created(schema: Schema) -> dict[str, tuple[str, Schema]]:
 
 STALE = "Stale `version`: someone saved since; `current` is the stored record."
 ONCE = "Already made with this `client_id`: the stored record, nothing new."
+OTHER_KIND = "The client_id was used for another kind of record."
+
+
+def create_once(tag: str, summary: str, name: str, **kw: Any) -> dict[str, Any]:
+    """POST that creates a record once per client_id: 201 with it, 200 when already made."""
+    return op(
+        tag,
+        summary,
+        ref(name),
+        body=f"{name}Input",
+        also=created(ref(name)),
+        description=ONCE,
+        conflict=OTHER_KIND,
+        **kw,
+    )
+
+
+def edit(tag: str, summary: str, name: str, **kw: Any) -> dict[str, Any]:
+    """PUT of a versioned record: 409 with the stored record on a stale `version`."""
+    return op(tag, summary, ref(name), body=f"{name}Input", conflict=STALE, **kw)

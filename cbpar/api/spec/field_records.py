@@ -19,7 +19,9 @@ from cbpar.api.spec.common import (
     URL,
     VERSION_IN,
     Schema,
+    create_once,
     created,
+    edit,
     enum,
     null,
     obj,
@@ -126,25 +128,15 @@ def paths() -> dict[str, Any]:
                     *PAGING,
                 ],
             ),
-            "post": op(
-                "Field records",
-                "Record a household (once per client_id)",
-                ref("Household"),
-                body="HouseholdInput",
-                also=created(ref("Household")),
-                description=ONCE,
-                conflict="The client_id was used for another kind of record.",
+            "post": create_once(
+                "Field records", "Record a household (once per client_id)", "Household"
             ),
         },
         "/households/{household_id}": {
             "parameters": [path_id("household_id")],
             "get": op("Field records", "One household", ref("Household")),
-            "put": op(
-                "Field records",
-                "Edit a household (fields not sent are kept)",
-                ref("Household"),
-                body="HouseholdInput",
-                conflict=STALE,
+            "put": edit(
+                "Field records", "Edit a household (fields not sent are kept)", "Household"
             ),
         },
         "/projects/{slug}/facilities": {
@@ -161,26 +153,14 @@ def paths() -> dict[str, Any]:
                     *PAGING,
                 ],
             ),
-            "post": op(
-                "Field records",
-                "Record a facility (once per client_id)",
-                ref("Facility"),
-                body="FacilityInput",
-                also=created(ref("Facility")),
-                description=ONCE,
-                conflict="The client_id was used for another kind of record.",
+            "post": create_once(
+                "Field records", "Record a facility (once per client_id)", "Facility"
             ),
         },
         "/facilities/{facility_id}": {
             "parameters": [path_id("facility_id")],
             "get": op("Field records", "One facility", ref("Facility")),
-            "put": op(
-                "Field records",
-                "Edit a facility (fields not sent are kept)",
-                ref("Facility"),
-                body="FacilityInput",
-                conflict=STALE,
-            ),
+            "put": edit("Field records", "Edit a facility (fields not sent are kept)", "Facility"),
         },
         "/projects/{slug}/interviews": {
             "parameters": project,

@@ -13,13 +13,14 @@ from cbpar.api.spec.common import (
     MONEY_IN,
     ONCE,
     SLUG,
-    STALE,
     STR,
     URL,
     VERSION_IN,
     Schema,
     arr,
+    create_once,
     created,
+    edit,
     enum,
     null,
     obj,
@@ -149,25 +150,15 @@ def paths() -> dict[str, Any]:
                 obj({"initiatives": arr(ref("Initiative"))}),
                 etag=True,
             ),
-            "post": op(
-                "Initiatives",
-                "Create an initiative (once per client_id)",
-                ref("Initiative"),
-                body="InitiativeInput",
-                also=created(ref("Initiative")),
-                description=ONCE,
-                conflict="The client_id was used for another kind of record.",
+            "post": create_once(
+                "Initiatives", "Create an initiative (once per client_id)", "Initiative"
             ),
         },
         "/initiatives/{initiative_id}": {
             "parameters": [path_id("initiative_id")],
             "get": op("Initiatives", "One initiative", ref("Initiative")),
-            "put": op(
-                "Initiatives",
-                "Edit an initiative (fields not sent are kept)",
-                ref("Initiative"),
-                body="InitiativeInput",
-                conflict=STALE,
+            "put": edit(
+                "Initiatives", "Edit an initiative (fields not sent are kept)", "Initiative"
             ),
         },
         "/initiatives/{initiative_id}/contributions": {

@@ -7,13 +7,13 @@ from typing import Any
 from cbpar.api.spec.common import (
     INT,
     SLUG,
-    STALE,
     STR,
     TIME,
     URL,
     VERSION_IN,
     Schema,
     arr,
+    edit,
     enum,
     null,
     obj,
@@ -80,13 +80,7 @@ def paths() -> dict[str, Any]:
         "/memos/{memo_id}": {
             "parameters": [path_id("memo_id")],
             "get": op("Memos", "One memo", ref("Memo")),
-            "put": op(
-                "Memos",
-                "Edit a memo (fields not sent are kept)",
-                ref("Memo"),
-                body="MemoInput",
-                conflict=STALE,
-            ),
+            "put": edit("Memos", "Edit a memo (fields not sent are kept)", "Memo"),
         },
         "/projects/{slug}/search": {
             "parameters": project,
