@@ -6,7 +6,7 @@ PORT ?= 5000
 PO := $(wildcard cbpar/translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: run test lint format translations bench clean
+.PHONY: run test lint format translations bench loadtest clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,14 @@ translations: $(VENV)/.run-installed
 
 bench: $(VENV)/.dev-installed $(MO)
 	$(BIN)/python -m tests.bench
+	$(BIN)/python -m tests.bench.phone_map  # the map on a slow phone; skipped without Chromium
+
+# gunicorn (4 workers) + PostgreSQL (or SQLite) + Redis with 50,000 households, driven by
+# locust; docs/benchmarks.md. DB=postgresql|sqlite|both, DURATION=seconds per phase.
+DB ?= postgresql
+DURATION ?= 60
+loadtest: $(VENV)/.dev-installed $(MO)
+	$(BIN)/python -m tests.load --db $(DB) --duration $(DURATION) $(LOADTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -10,7 +10,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from cbpar import privacy
+from cbpar import privacy, static_assets
 from cbpar.access import can
 from cbpar.config import (
     Defaults,
@@ -58,6 +58,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     _init_extensions(app)
+    static_assets.init_app(app)
     _register_features(app)
     _init_templates(app)
 
@@ -133,6 +134,7 @@ def _register_features(app: Flask) -> None:
         api,
         attachments,
         auth,
+        care,
         comments,
         core,
         initiatives,
@@ -145,6 +147,7 @@ def _register_features(app: Flask) -> None:
         transfer,
     )
     from cbpar.attachments import integration as attachments_integration
+    from cbpar.care import integration as care_integration
     from cbpar.comments import integration as comments_integration
     from cbpar.initiatives import integration as initiatives_integration
     from cbpar.interviews import integration as interviews_integration
@@ -167,6 +170,7 @@ def _register_features(app: Flask) -> None:
         (meetings, meetings_integration),
         (needs, needs_integration),
         (initiatives, initiatives_integration),
+        (care, care_integration),
         (transfer, None),
         (api, None),
     )

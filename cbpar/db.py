@@ -51,6 +51,21 @@ def writes(view: Any) -> Any:
     return view
 
 
+def reads_first(view: Any) -> Any:
+    """Mark a POST view that does slow reading work (a password hash) before it writes: it
+    starts in a read transaction and calls `begin_writing()` once it knows what to write, so
+    SQLite's write lock is not held through the slow part (other writers would wait on it)."""
+    view.reads_first = True
+    return view
+
+
+def begin_writing() -> None:
+    """End the request's read transaction; the next statement starts a write transaction
+    (BEGIN IMMEDIATE on SQLite). Records read before must be read again in it."""
+    db.session.rollback()
+    write_intent.set(True)
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -235,6 +250,7 @@ class Database:
         def declare_intent() -> None:
             view = app.view_functions.get(request.endpoint or "")
             unsafe = request.method not in {"GET", "HEAD", "OPTIONS"}
+            unsafe = unsafe and not getattr(view, "reads_first", False)
             write_intent.set(unsafe or getattr(view, "writes", False))
 
         @app.after_request

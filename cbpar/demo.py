@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from cbpar.auth.models import User
 from cbpar.auth.services import set_password
+from cbpar.care import demo as care_demo
 from cbpar.db import db
 from cbpar.initiatives import demo as initiatives_demo
 from cbpar.mapping import demo as mapping_demo
@@ -127,10 +128,15 @@ def _open_vote(project: Project) -> None:
     needs_demo.load_states(project)
 
 
+def _care(project: Project) -> None:
+    care_demo.load(project)  # children of mapped households, after the kindergarten opened
+
+
 # Order matters: meetings link memos, the vote belongs to a meeting, initiatives answer needs.
 # Every kind of record appears in each state it can be in (tests/core/test_state_crawl.py).
 STEPS: list[Callable[[Project], None]] = [
     _accounts, _villages, _map_records, _memos, _meetings, _needs, _initiatives, _open_vote,
+    _care,
 ]  # fmt: skip
 
 

@@ -4,6 +4,7 @@ from cbpar.api.models import ClientRecord
 from cbpar.attachments.models import Attachment
 from cbpar.audit import AuditEvent
 from cbpar.auth.models import ApiToken, Invitation, User
+from cbpar.care.models import Child, ContactLog
 from cbpar.comments.models import Comment
 from cbpar.db import Base
 from cbpar.initiatives.models import (
@@ -19,6 +20,7 @@ from cbpar.initiatives.models import (
 )
 from cbpar.interviews.models import Interview
 from cbpar.links import RecordLink
+from cbpar.mapping.data_version import MapDataVersion
 from cbpar.mapping.models import Facility, Household, SavedAnalysis
 from cbpar.meetings.models import (
     ActionItem,
@@ -57,12 +59,15 @@ __all__ = [
     "PaperSheetIssue",
     "Base",
     "CalendarFeed",
+    "Child",
+    "ContactLog",
     "ClientRecord",
     "Comment",
     "Decision",
     "Facility",
     "Guest",
     "Household",
+    "MapDataVersion",
     "ImportMapping",
     "Interview",
     "Invitation",

@@ -61,6 +61,13 @@ def audience_of(membership: Any) -> Audience:
     return Audience.PUBLIC
 
 
+def children_audience(audience: Audience) -> Audience:
+    """Counts of children (services and care) as `audience` may see them. Only the field team
+    ever sees a child, so for these counts committee members are the public too: 1 to 4 are
+    suppressed for everyone without household details."""
+    return Audience.FIELD if audience is Audience.FIELD else Audience.PUBLIC
+
+
 def current_audience() -> Audience:
     """The audience of the current request's member; the public when there is none."""
     return audience_of(g.get("membership") if has_app_context() else None)

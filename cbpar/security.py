@@ -18,11 +18,47 @@ if TYPE_CHECKING:
 
 
 class Role(LabelledEnum):
-    COORDINATOR = "coordinator", _l("Coordinator")
-    RESEARCHER = "researcher", _l("Researcher")
-    FIELD_WORKER = "field_worker", _l("Field worker")
-    COMMITTEE = "committee", _l("Committee member")
-    OBSERVER = "observer", _l("Observer")
+    """A member's role; its description says in plain words what ROLE_CAPABILITIES allow."""
+
+    COORDINATOR = (
+        "coordinator",
+        _l("Coordinator"),
+        _l(
+            "Runs the project: settings, villages, members and roles. Can do all a researcher does."
+        ),
+    )
+    RESEARCHER = (
+        "researcher",
+        _l("Researcher"),
+        _l(
+            "Does all a field worker does, and also writes meetings and minutes, runs votes and"
+            " edits initiatives and funding."
+        ),
+    )
+    FIELD_WORKER = (
+        "field_worker",
+        _l("Field worker"),
+        _l(
+            "Sees and records households (with their details), facilities and interviews; writes"
+            " memos, reads meetings, comments, proposes needs and votes."
+        ),
+    )
+    COMMITTEE = (
+        "committee",
+        _l("Committee member"),
+        _l(
+            "Sees households on the map without their details; reads meetings, initiatives and"
+            " memos shared with the community; comments, proposes needs and votes."
+        ),
+    )
+    OBSERVER = (
+        "observer",
+        _l("Observer"),
+        _l(
+            "Sees village totals and the initiatives with their funding. Sees no household and"
+            " cannot comment or vote."
+        ),
+    )
 
 
 class Cap(StrEnum):
@@ -46,6 +82,8 @@ class Cap(StrEnum):
     VOTE = "vote"  # still subject to each round's eligibility
     EDIT_INITIATIVES = "edit_initiatives"
     READ_INITIATIVES = "read_initiatives"
+    SEE_CHILDREN = "see_children"  # children, their contacts and services (field roles)
+    RECORD_CARE = "record_care"  # add and edit children and their contact logs
 
 
 _TEAM = {
@@ -63,6 +101,8 @@ _TEAM = {
     Cap.PROPOSE_NEEDS,
     Cap.VOTE,
     Cap.READ_INITIATIVES,
+    Cap.SEE_CHILDREN,
+    Cap.RECORD_CARE,
 }
 _RESEARCH = _TEAM | {Cap.WRITE_MEETINGS, Cap.MANAGE_VOTES, Cap.EDIT_INITIATIVES}
 

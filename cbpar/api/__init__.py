@@ -6,6 +6,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 from cbpar.api import (  # noqa: E402,F401
     accessibility,
+    children,
     facilities,
     geojson,
     households,
@@ -17,6 +18,7 @@ from cbpar.api import (  # noqa: E402,F401
     memos,
     needs,
     openapi,
+    programmes,
     views,
     writing,
 )

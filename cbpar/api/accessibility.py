@@ -6,9 +6,9 @@ from flask import g, request
 
 from cbpar import privacy
 from cbpar.access import require
-from cbpar.api import bp
+from cbpar.api import bp, cached
 from cbpar.api.responses import error, json_response
-from cbpar.mapping import analysis
+from cbpar.mapping import analysis, mapdata
 from cbpar.projects.models import Project
 from cbpar.security import Cap
 
@@ -54,5 +54,16 @@ def accessibility_points(project: Project):
     params, failed = _params(project, audience)
     if params is None:
         return failed
-    result = analysis.household_distances(project.id, params, audience)
-    return json_response(result, request)
+    # Built once per change of the map data and question; the answer does not depend on the
+    # candidate sites, so they are not part of the key.
+    question = (params.kind.value, repr(params.within_km), params.as_of.isoformat())
+    found = mapdata.lookup(
+        project.id,
+        "accessibility.points",
+        audience,
+        question,
+        lambda: mapdata.accessibility_points(
+            analysis.household_distances(project.id, params, audience)
+        ),
+    )
+    return cached.respond(found, request, "application/json")

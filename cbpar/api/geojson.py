@@ -8,9 +8,9 @@ from flask import current_app, g, request
 
 from cbpar import privacy
 from cbpar.access import require
-from cbpar.api import bp
+from cbpar.api import bp, cached
 from cbpar.api.responses import error, json_response
-from cbpar.mapping import exports
+from cbpar.mapping import exports, mapdata
 from cbpar.projects.models import Project
 from cbpar.security import Cap
 
@@ -63,26 +63,64 @@ def households_geojson(project: Project):
     except BadParameter as exc:
         return error(exc.parameter, str(exc))
     audience = privacy.audience_of(g.membership)
+    if bbox is None:  # the whole project: built once per change of its map data
+        found = mapdata.lookup(
+            project.id,
+            "households.geojson",
+            audience,
+            (),
+            lambda: mapdata.households_geojson(project, audience),
+        )
+        return cached.respond(found, request, GEOJSON)
     details = audience is privacy.Audience.FIELD
     cap = int(current_app.config.get("MAP_BBOX_CAP", DEFAULT_BBOX_CAP))
-    meta: dict = {"details": details}
-    if bbox is not None:
-        meta.update(bbox=list(bbox), limit=cap)
+    meta: dict = {"details": details, "bbox": list(bbox), "limit": cap}
     body, _count, _truncated = exports.households_geojson(
-        project, audience=audience, bbox=bbox, limit=cap if bbox else None, meta=meta
+        project, audience=audience, bbox=bbox, limit=cap, meta=meta
     )
     return json_response(body, request, mimetype=GEOJSON)
+
+
+@bp.route("/projects/<slug>/households.points.json")
+@require(Cap.SEE_HOUSEHOLD_POINTS)
+def households_points(project: Project):
+    """The map page's compact household points: columns of delta-coded integers (docs/api.md),
+    shaped like households.geojson for the member's audience."""
+    audience = privacy.audience_of(g.membership)
+    found = mapdata.lookup(
+        project.id,
+        "households.points",
+        audience,
+        (),
+        lambda: mapdata.households_points(project, audience),
+    )
+    return cached.respond(found, request, "application/json")
 
 
 @bp.route("/projects/<slug>/facilities.geojson")
 @require(Cap.VIEW_PROJECT)
 def facilities_geojson(project: Project):
-    return json_response(_collection(exports.facility_features(project)), request, mimetype=GEOJSON)
+    audience = privacy.audience_of(g.membership)
+    found = mapdata.lookup(
+        project.id,
+        "facilities.geojson",
+        audience,
+        (),
+        lambda: [mapdata.dumps(_collection(exports.facility_features(project)))],
+    )
+    return cached.respond(found, request, GEOJSON)
 
 
 @bp.route("/projects/<slug>/villages.geojson")
 @require(Cap.SEE_VILLAGE_TOTALS)
 def villages_geojson(project: Project):
     """Village centres with per-village totals: the aggregate view every member may see."""
-    features = exports.village_features(project, privacy.audience_of(g.membership))
-    return json_response(_collection(features), request, mimetype=GEOJSON)
+    audience = privacy.audience_of(g.membership)
+    found = mapdata.lookup(
+        project.id,
+        "villages.geojson",
+        audience,
+        (),
+        lambda: [mapdata.dumps(_collection(exports.village_features(project, audience)))],
+    )
+    return cached.respond(found, request, GEOJSON)

@@ -154,7 +154,7 @@ def households_api(project: Project):
         sort = request.args.get("sort", "code")
         migrant = request.args.get("migrant_parents") or None
         if migrant is not None and migrant not in {m.value for m in MigrantParents}:
-            message = _("migrant_parents: none, father, mother or both.")
+            message = _("migrant_parents: none, father, mother, both or unknown.")
             raise bad_request("migrant_parents", message)
         query = services.households_query(
             project, village_id=village_id, migrant_parents=migrant, sort=sort

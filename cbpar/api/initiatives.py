@@ -116,6 +116,9 @@ def initiative_json(
                 "current_as_of": values[i.id].current_as_of.isoformat()
                 if values[i.id].current_as_of
                 else None,
+                # Computed indicators may count one village only (None: the whole project).
+                "village_id": i.village_id,
+                "village": i.village.name if i.village else None,
             }
             for i in initiative.indicators
         ],

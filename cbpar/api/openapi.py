@@ -21,13 +21,22 @@ from flask import render_template, request
 from cbpar.access import public
 from cbpar.api import bp
 from cbpar.api.responses import json_response
-from cbpar.api.spec import account, field_records, initiatives, mapping, meetings, memos, needs
+from cbpar.api.spec import (
+    account,
+    care,
+    field_records,
+    initiatives,
+    mapping,
+    meetings,
+    memos,
+    needs,
+)
 from cbpar.api.spec.common import Schema
 
 VERSION = "1.0.0"
 # In the document's order: components, then paths, keep the order they always had.
-SCHEMA_PARTS = (account, memos, needs, field_records, meetings, initiatives, mapping)
-PATH_PARTS = (account, memos, needs, meetings, initiatives, mapping, field_records)
+SCHEMA_PARTS = (account, memos, needs, field_records, meetings, initiatives, mapping, care)
+PATH_PARTS = (account, memos, needs, meetings, initiatives, mapping, field_records, care)
 SCHEMAS: dict[str, Schema] = {k: v for part in SCHEMA_PARTS for k, v in part.SCHEMAS.items()}
 
 
@@ -44,6 +53,7 @@ TAGS = [
     {"name": "Initiatives", "description": "Initiatives, funding and milestones."},
     {"name": "Map", "description": "GeoJSON and distance analyses."},
     {"name": "Field records", "description": "Households, facilities and interviews."},
+    {"name": "Services and care", "description": "Children and their contact logs."},
 ]
 
 DESCRIPTION = """\

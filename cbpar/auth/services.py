@@ -56,6 +56,10 @@ def set_password(user: User, password: str) -> None:
     user.password_hash = hash_password(password)
 
 
+def get_user(user_id: int) -> User | None:
+    return db.session.get(User, user_id)
+
+
 def find_user(username: str) -> User | None:
     name = username.strip().lower()
     return db.session.scalar(select(User).where(func.lower(User.username) == name))

@@ -31,6 +31,7 @@ from cbpar.auth.forms import (
     ProfileForm,
     SetPasswordForm,
 )
+from cbpar.db import begin_writing, reads_first
 from cbpar.forms import EmptyForm, check_button
 from cbpar.i18n import SUPPORTED_LOCALES
 from cbpar.projects import services as project_services
@@ -74,6 +75,7 @@ def _login_page(form: LoginForm, status: int = 200, **context):
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
+@reads_first
 def login():
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
@@ -86,6 +88,10 @@ def login():
             wait_minutes = throttle.minutes(wait)
             return _login_page(form, 429, wait_seconds=wait, wait_minutes=wait_minutes)
         user = services.authenticate(username, form.password.data)
+        # The password was checked in a read transaction; only now take the write lock.
+        user_id = user.id if user is not None else None
+        begin_writing()
+        user = services.get_user(user_id) if user_id is not None else None
         if user is not None:
             throttle.login_succeeded(username)
             services.start_session(user, remember=form.remember.data)

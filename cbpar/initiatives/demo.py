@@ -28,7 +28,7 @@ from cbpar.initiatives.models import (
 )
 from cbpar.mapping.models import Facility, FacilityKind, FacilityStatus
 from cbpar.needs.models import Need
-from cbpar.projects.models import Project
+from cbpar.projects.models import Project, Village
 
 KINDERGARTEN = "Build a kindergarten in Shuanghe village"
 SOCIAL_WORK = "Social-work services in the primary school"
@@ -56,6 +56,12 @@ def _needs_like(project: Project, *words: str) -> list[Need]:
 def _existing(project: Project, title: str) -> Initiative | None:
     return db.session.scalar(
         select(Initiative).where(Initiative.project_id == project.id, Initiative.title == title)
+    )
+
+
+def _village(project: Project, code: str) -> Village | None:
+    return db.session.scalar(
+        select(Village).where(Village.project_id == project.id, Village.code == code)
     )
 
 
@@ -143,13 +149,20 @@ def _kindergarten(project: Project, funders: dict[str, int]) -> None:
          "source": IndicatorSource.MANUAL, "baseline": Decimal(0), "target": Decimal(60),
          "current": Decimal(42)},
     )  # fmt: skip
-    results.add_indicator(
-        initiative,
-        {"name": "Children under 6 living within 5 km of an operating kindergarten",
-         "unit": "children", "source": IndicatorSource.COMPUTED,
-         "measure": MapMeasure.CHILDREN_UNDER_6, "facility_kind": FacilityKind.KINDERGARTEN.value,
-         "within_km": Decimal(5)},
-    )  # fmt: skip
+    # Each village counted apart: the new kindergarten serves Shuanghe; Liangshui's children
+    # are still far from one (a figure for the whole project would mix the two).
+    for village_code, name in (
+        ("SH", "Shuanghe children under 6 living within 5 km of an operating kindergarten"),
+        ("LS", "Liangshui children under 6 living within 5 km of an operating kindergarten"),
+    ):
+        village = _village(project, village_code)
+        results.add_indicator(
+            initiative,
+            {"name": name, "unit": "children", "source": IndicatorSource.COMPUTED,
+             "measure": MapMeasure.CHILDREN_UNDER_6,
+             "facility_kind": FacilityKind.KINDERGARTEN.value, "within_km": Decimal(5),
+             "village_id": village.id if village else None},
+        )  # fmt: skip
     # The story's status flow: building, then open; the map's kindergarten follows.
     services.update_initiative(initiative, {"status": InitiativeStatus.IN_PROGRESS})
     services.update_initiative(

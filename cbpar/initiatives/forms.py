@@ -367,6 +367,18 @@ class IndicatorForm(FlaskForm):
     within_km = DecimalText(
         _l("Within km (computed)"), maximum=Decimal(1000), validators=[Optional()]
     )
+    village_id = SelectField(
+        _l("Which village (computed)"),
+        coerce=optional_int,
+        validators=[Optional()],
+        description=_l("Count only this village's households, e.g. the village it serves."),
+    )
+
+    def __init__(self, *args: Any, villages: list | None = None, **kw: Any):
+        super().__init__(*args, **kw)
+        self.village_id.choices = [SelectChoice("", _l("All villages"))] + [
+            SelectChoice(str(v.id), v.name) for v in villages or []
+        ]
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = super().validate(extra_validators)
@@ -388,6 +400,7 @@ class IndicatorForm(FlaskForm):
             "measure": MapMeasure(self.measure.data) if computed else None,
             "facility_kind": FacilityKind(self.facility_kind.data).value if computed else None,
             "within_km": self.within_km.data if computed else None,
+            "village_id": self.village_id.data if computed else None,
         }
 
 

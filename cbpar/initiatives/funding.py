@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
 from cbpar import audit
@@ -220,21 +221,31 @@ def sum_tables(tables: list[dict[str, Decimal]]) -> dict[str, Decimal]:
     return dict(sorted(out.items()))
 
 
+def money_query(project: Project) -> Select[Any]:
+    """The rows project_money sums (the overview fetches them in its one batch)."""
+    return select(
+        Contribution.kind,
+        Contribution.status,
+        Contribution.currency,
+        Contribution.amount,
+        Contribution.estimated_value,
+    ).where(Contribution.project_id == project.id)
+
+
 def project_money(project: Project) -> tuple[dict[str, Decimal], ...]:
     """Cash pledged, cash received and in-kind value per currency, summed exactly in Python."""
+    return money_totals(db.session.execute(money_query(project)))
+
+
+def money_totals(rows: Iterable[Any]) -> tuple[dict[str, Decimal], ...]:
+    """Sum the rows of money_query (tuples, or dicts keyed by column name)."""
     pledged: dict[str, Decimal] = {}
     received: dict[str, Decimal] = {}
     in_kind: dict[str, Decimal] = {}
-    rows = db.session.execute(
-        select(
-            Contribution.kind,
-            Contribution.status,
-            Contribution.currency,
-            Contribution.amount,
-            Contribution.estimated_value,
-        ).where(Contribution.project_id == project.id)
-    )
-    for kind, status, currency, amount, value in rows:
+    for row in rows:
+        if isinstance(row, dict):
+            row = tuple(row[k] for k in ("kind", "status", "currency", "amount", "estimated_value"))
+        kind, status, currency, amount, value = row
         if kind == ContributionKind.CASH:
             _add(pledged, currency, amount)
             if status == ContributionStatus.RECEIVED:

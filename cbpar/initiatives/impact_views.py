@@ -34,7 +34,8 @@ def _render(template: str, http_status: int = 200, /, **context: Any) -> Respons
 @require(Cap.READ_INITIATIVES, write=Cap.EDIT_INITIATIVES)
 def impact(project: Project):
     editor = membership_can(g.membership, Cap.EDIT_INITIATIVES)
-    form = SupportForm(initiatives=services.list_initiatives(project)) if editor else None
+    initiatives = services.list_initiatives(project)
+    form = SupportForm(initiatives=initiatives) if editor else None
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
@@ -50,6 +51,10 @@ def impact(project: Project):
         support=results.list_support(project),
         sites=sites,
         form=form,
+        # Each initiative's indicators, baseline beside the current value.
+        measured=[i for i in initiatives if i.indicators],
+        values=results.indicator_values(project, initiatives),
+        FacilityKind=FacilityKind,
     )
 
 

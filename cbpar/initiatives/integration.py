@@ -4,6 +4,7 @@ template helpers for amounts and figures."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -13,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 
 from cbpar import links, privacy
 from cbpar.attachments import services as attachment_services
+from cbpar.batch import Batch
 from cbpar.initiatives import results, services
 from cbpar.initiatives.models import Initiative, Milestone
 from cbpar.projects.services import register_home_panel
@@ -44,10 +46,21 @@ def initiatives_answering(need: Any) -> list[Initiative]:
     return services.initiatives_for_need(need)
 
 
-def home_panel(project: Any, membership: Any) -> tuple[str, dict[str, Any]] | None:
+def home_panel(project: Any, membership: Any, batch: Batch) -> Callable[[], Any] | None:
     if not membership_can(membership, Cap.READ_INITIATIVES):
         return None
-    return "initiatives/_home_panel.html", {"chain": results.chain(project)}
+    chain = results.chain_in(batch, project)
+    today = services.project_today(project)
+    late_initiatives = batch.scalar(services.overdue_initiatives_query(project, today))
+    late_milestones = batch.scalar(services.overdue_milestones_query(project, today))
+    return lambda: (
+        "initiatives/_home_panel.html",
+        {
+            "chain": chain(),
+            "late_initiatives": int(late_initiatives.value or 0),
+            "late_milestones": int(late_milestones.value or 0),
+        },
+    )
 
 
 def init_app(app: Flask) -> None:

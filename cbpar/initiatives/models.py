@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from cbpar.auth.models import User
     from cbpar.mapping.models import Facility
     from cbpar.needs.models import Need
+    from cbpar.projects.models import Village
 
 # Exact money: 12 digits before the point, 2 after; always Decimal, never float.
 Money = Numeric(14, 2, asdecimal=True)
@@ -119,6 +120,15 @@ class Initiative(ProjectScoped, Authored, Versioned, CreatedMixin, Base):
         back_populates="initiative", cascade="all, delete-orphan", order_by="Indicator.id"
     )
 
+    def days_overdue(self, today: date) -> int:
+        """Days past its end date while not completed (0: not overdue; cancelled never is)."""
+        if self.ends_on is None or self.status in (
+            InitiativeStatus.COMPLETED,
+            InitiativeStatus.CANCELLED,
+        ):
+            return 0
+        return max(0, (today - self.ends_on).days)
+
 
 class InitiativeRole(Base):
     """Who does what: e.g. "village committee" -> "hire a kindergarten teacher"."""
@@ -190,6 +200,15 @@ class Milestone(ProjectScoped, CreatedMixin, Base):
 
     initiative: Mapped[Initiative] = relationship(back_populates="milestones")
 
+    def days_overdue(self, today: date) -> int:
+        """Days past its planned date while not done (0: not overdue; nothing of a cancelled
+        initiative is)."""
+        if self.done_on is not None or self.planned_on is None:
+            return 0
+        if self.initiative.status == InitiativeStatus.CANCELLED:
+            return 0
+        return max(0, (today - self.planned_on).days)
+
 
 class Indicator(ProjectScoped, CreatedMixin, Base):
     """A result: entered by hand, or computed from the map as of the start date and today."""
@@ -205,15 +224,23 @@ class Indicator(ProjectScoped, CreatedMixin, Base):
     source: Mapped[IndicatorSource] = mapped_column(
         str_enum(IndicatorSource), default=IndicatorSource.MANUAL
     )
-    baseline: Mapped[Decimal | None] = mapped_column(Figure)  # manual only
+    # Typed for a manual indicator; for a computed one, recorded from the map when it is
+    # created (or when what it counts changes), as of `baseline_on`. None: not recorded.
+    baseline: Mapped[Decimal | None] = mapped_column(Figure)
+    baseline_on: Mapped[date | None]
     target: Mapped[Decimal | None] = mapped_column(Figure)
     current: Mapped[Decimal | None] = mapped_column(Figure)  # manual only
-    # Computed indicators: who lives within `within_km` of an operating facility of this kind.
+    # Computed indicators: who lives within `within_km` of an operating facility of this kind,
+    # in one village or (no village) in the whole project.
     measure: Mapped[MapMeasure | None] = mapped_column(str_enum(MapMeasure))
     facility_kind: Mapped[str | None] = mapped_column(String(24))
     within_km: Mapped[Decimal | None] = mapped_column(Numeric(8, 2, asdecimal=True))
+    village_id: Mapped[int | None] = mapped_column(
+        ForeignKey("village.id", ondelete="SET NULL"), index=True
+    )
 
     initiative: Mapped[Initiative] = relationship(back_populates="indicators")
+    village: Mapped[Village | None] = relationship()
 
 
 class SupportPassedOn(ProjectScoped, CreatedMixin, Base):

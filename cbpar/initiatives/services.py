@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -16,6 +16,7 @@ from cbpar.db import db, utcnow
 from cbpar.editing import EditConflict, apply_changes, check_version, flush_or_conflict
 from cbpar.initiatives.models import (
     Contribution,
+    Indicator,
     Initiative,
     InitiativeRole,
     InitiativeStatus,
@@ -78,7 +79,7 @@ def _full(query: Any) -> Any:
         selectinload(Initiative.roles),
         selectinload(Initiative.contributions).joinedload(Contribution.funder),
         selectinload(Initiative.milestones),
-        selectinload(Initiative.indicators),
+        selectinload(Initiative.indicators).joinedload(Indicator.village),
         joinedload(Initiative.lead_user),
         joinedload(Initiative.facility),
     )
@@ -345,6 +346,38 @@ def link_evidence(milestone: Milestone, memo: Any, by: Any) -> None:
 def evidence_by_milestone(milestones: list[Milestone], membership: Any) -> dict[int, list[Any]]:
     """The memos each milestone links, as this member may see them: one query per record type."""
     return links.sources_of_many(milestones, membership)
+
+
+# --- overdue ---------------------------------------------------------------------------------
+
+
+def project_today(project: Project) -> date:
+    """Today in the project's time zone: what "overdue" is measured against."""
+    return analysis.project_today(project)
+
+
+def overdue_initiatives_query(project: Project, today: date) -> Any:
+    """How many initiatives are past their end date and not completed (nor cancelled)."""
+    return select(func.count(Initiative.id)).where(
+        Initiative.project_id == project.id,
+        Initiative.ends_on < today,
+        Initiative.status.not_in([InitiativeStatus.COMPLETED, InitiativeStatus.CANCELLED]),
+    )
+
+
+def overdue_milestones_query(project: Project, today: date) -> Any:
+    """How many milestones are past their planned date and not done (cancelled initiatives'
+    milestones aside)."""
+    return (
+        select(func.count(Milestone.id))
+        .join(Initiative, Initiative.id == Milestone.initiative_id)
+        .where(
+            Milestone.project_id == project.id,
+            Milestone.done_on.is_(None),
+            Milestone.planned_on < today,
+            Initiative.status != InitiativeStatus.CANCELLED,
+        )
+    )
 
 
 def project_timeline(project: Project) -> list[Milestone]:

@@ -62,8 +62,8 @@ def _visible_memos(project: Project) -> list[Any]:
     return memo_services.listed(project, g.membership, limit=MAX_MEMO_CHOICES)
 
 
-def _indicator_form(**kw: Any) -> IndicatorForm:
-    return IndicatorForm(**kw)
+def _indicator_form(project: Project, **kw: Any) -> IndicatorForm:
+    return IndicatorForm(villages=project.villages, **kw)
 
 
 def _page(project: Project, initiative: Initiative, status: int = 200, **forms: Any) -> Response:
@@ -77,6 +77,7 @@ def _page(project: Project, initiative: Initiative, status: int = 200, **forms: 
         "evidence": services.evidence_by_milestone(initiative.milestones, g.membership),
         "editor": editor,
         "FacilityKind": FacilityKind,
+        "today": services.project_today(project),
     }
     if editor:
         context["contribution_form"] = forms.get("contribution_form") or ContributionForm(
@@ -85,7 +86,9 @@ def _page(project: Project, initiative: Initiative, status: int = 200, **forms: 
         context["milestone_form"] = forms.get("milestone_form") or MilestoneForm(
             memos=_visible_memos(project), formdata=None
         )
-        context["indicator_form"] = forms.get("indicator_form") or _indicator_form(formdata=None)
+        context["indicator_form"] = forms.get("indicator_form") or _indicator_form(
+            project, formdata=None
+        )
     return _render("initiatives/initiative.html", status, **context)
 
 
@@ -96,11 +99,16 @@ def _page(project: Project, initiative: Initiative, status: int = 200, **forms: 
 @require(Cap.READ_INITIATIVES)
 def index(project: Project):
     initiatives = services.list_initiatives(project)
+    today = services.project_today(project)
     return _render(
         "initiatives/index.html",
         project=project,
         initiatives=initiatives,
         totals={i.id: funding.totals(i) for i in initiatives},
+        today=today,
+        late_milestones={
+            i.id: sum(1 for m in i.milestones if m.days_overdue(today)) for i in initiatives
+        },
     )
 
 
@@ -355,6 +363,7 @@ def milestone(project: Project, milestone_id: int):
         form=form,
         evidence=services.evidence_by_milestone([record], g.membership).get(record.id, []),
         can_attach=editor,
+        today=services.project_today(project),
     )
 
 
@@ -373,7 +382,10 @@ def delete_milestone(project: Project, milestone_id: int):
 @require(Cap.READ_INITIATIVES)
 def timeline(project: Project):
     return _render(
-        "initiatives/timeline.html", project=project, milestones=services.project_timeline(project)
+        "initiatives/timeline.html",
+        project=project,
+        milestones=services.project_timeline(project),
+        today=services.project_today(project),
     )
 
 
@@ -384,7 +396,7 @@ def timeline(project: Project):
 @require(Cap.EDIT_INITIATIVES)
 def add_indicator(project: Project, initiative_id: int):
     record = _initiative(project, initiative_id)
-    form = _indicator_form()
+    form = _indicator_form(project)
     if not form.validate_on_submit():
         return _page(project, record, 422, indicator_form=form)
     results.add_indicator(record, form.data_dict())
@@ -400,7 +412,7 @@ def add_indicator(project: Project, initiative_id: int):
 def edit_indicator(project: Project, initiative_id: int, indicator_id: int):
     record = _initiative(project, initiative_id)
     indicator = results.get_indicator(record, indicator_id) or abort(404)
-    form = _indicator_form(obj=indicator)
+    form = _indicator_form(project, obj=indicator)
     if not form.is_submitted():
         form.source.data = indicator.source.value
         form.measure.data = indicator.measure.value if indicator.measure else None

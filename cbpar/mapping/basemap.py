@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -22,6 +23,8 @@ VENDOR_CSS = [
 ]
 DEFAULT_ATTRIBUTION = "Map tiles"
 MAX_ZOOM = 19
+# Leaflet 1.9's own prefix carries a national flag; the map names its library, nothing more.
+ATTRIBUTION_PREFIX = '<a href="https://leafletjs.com">Leaflet</a>'
 
 
 @dataclass
@@ -51,18 +54,29 @@ def build(
     tiles: str,
     attribution: str,
     static_url: Callable[[str], str],
+    max_native_zoom: int | None = None,
 ) -> MapParts:
-    """A Leaflet map by folium, its assets pointed at static/ (raises if any is not local)."""
+    """A Leaflet map by folium, its assets pointed at static/ (raises if any is not local).
+
+    `max_native_zoom`: the deepest zoom the tiles exist at (a team's own tile set often
+    stops at 16); Leaflet enlarges those tiles beyond it instead of asking for missing ones.
+    """
     tile_source, attr = _tiles(tiles, attribution)
     fmap = folium.Map(
         location=list(center),
         zoom_start=zoom,
         max_zoom=MAX_ZOOM,
-        tiles=tile_source,
-        attr=attr,
+        tiles=None,
         prefer_canvas=True,
-        control_scale=True,
+        control_scale=False,
     )
+    if tile_source is not None:
+        folium.raster_layers.TileLayer(
+            tile_source,
+            attr=attr,
+            max_zoom=MAX_ZOOM,
+            max_native_zoom=min(max_native_zoom or MAX_ZOOM, MAX_ZOOM),
+        ).add_to(fmap)
     # Marker clustering needs the map's own maxZoom; folium gives it only to a tile layer,
     # so with TILES=none the map would have none.
     fmap.options["max_zoom"] = MAX_ZOOM
@@ -79,12 +93,18 @@ def build(
     for url in (*js, *css):
         if "//" in url:
             raise ValueError(f"map asset not served locally: {url}")
+    name = fmap.get_name()
+    # A metric scale bar only (the villages measure in km and li), and a neutral prefix.
+    extra = (
+        f"L.control.scale({{imperial: false, maxWidth: 150}}).addTo({name});\n"
+        f"{name}.attributionControl.setPrefix({json.dumps(ATTRIBUTION_PREFIX)});"
+    )
     return MapParts(
         css=css,
         js=js,
         html=figure.html.render().strip(),
-        script=figure.script.render().strip(),
-        name=fmap.get_name(),
+        script=figure.script.render().strip() + "\n" + extra,
+        name=name,
     )
 
 

@@ -53,10 +53,16 @@ def _family(rng: random.Random) -> dict[str, Any]:
     under_6 = rng.choices((0, 1, 2, 3), weights=(30, 45, 20, 5))[0]
     older = rng.choices((0, 1, 2, 3), weights=(30, 40, 22, 8))[0]
     children = under_6 + older
+    answers = (
+        MigrantParents.NONE,
+        MigrantParents.FATHER,
+        MigrantParents.MOTHER,
+        MigrantParents.BOTH,
+    )
     if children:
-        away = rng.choices(list(MigrantParents), weights=(30, 25, 10, 35))[0]
+        away = rng.choices(answers, weights=(30, 25, 10, 35))[0]
     else:
-        away = rng.choices(list(MigrantParents), weights=(70, 15, 5, 10))[0]
+        away = rng.choices(answers, weights=(70, 15, 5, 10))[0]
     if away == MigrantParents.BOTH:
         caregiver = rng.choices(
             (Caregiver.GRANDPARENTS, Caregiver.OTHER_RELATIVES, Caregiver.OTHER),

@@ -278,17 +278,31 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     return csvout.to_csv(header, rows, float_decimals=COORDINATE_DECIMALS)
 
 
-def households_csv(project: Project) -> tuple[str, int]:
-    """Every household with every field (for roles that may see details), and the row count."""
+def _household_rows(project: Project) -> list[Any]:
+    """Every household with every field (for roles that may see details), in CSV order."""
     columns = [getattr(Household, c) for c in HOUSEHOLD_CSV_COLUMNS if c != "village"]
     columns.insert(HOUSEHOLD_CSV_COLUMNS.index("village"), Village.name)
-    rows = db.session.execute(
+    return db.session.execute(
         select(*columns)
         .join(Village, Village.id == Household.village_id)
         .where(Household.project_id == project.id)
         .order_by(Village.code, Household.number)
     ).all()
+
+
+def households_csv(project: Project) -> tuple[str, int]:
+    """Every household with every field (for roles that may see details), and the row count."""
+    rows = _household_rows(project)
     return to_csv(HOUSEHOLD_CSV_COLUMNS, rows), len(rows)
+
+
+def households_xlsx(project: Project) -> tuple[bytes, int]:
+    """The household CSV as an Excel workbook (the same columns and rows), and the row count."""
+    rows = _household_rows(project)
+    body = csvout.to_xlsx(
+        HOUSEHOLD_CSV_COLUMNS, rows, sheet="households", float_decimals=COORDINATE_DECIMALS
+    )
+    return body, len(rows)
 
 
 def facilities_csv(project: Project) -> tuple[str, int]:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     FloatField,
     HiddenField,
@@ -20,9 +22,13 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from cbpar.forms import label_choices, optional_int
+from cbpar.mapping.geo import haversine_km
 from cbpar.mapping.models import Caregiver, FacilityKind, FacilityStatus, MigrantParents
 
 MAX_COUNT = 99  # a plausibility bound on people in one household
+# A household point farther than this from its village's centre is probably mistyped (or its
+# latitude and longitude swapped): the form asks before saving it.
+FAR_FROM_VILLAGE_KM = 5.0
 
 HOUSEHOLD_FIELDS = (
     "village_id",
@@ -115,14 +121,18 @@ class HouseholdForm(FlaskForm):
     children_under_6 = _count(_l("Children under 6"))
     children_6_17 = _count(_l("Children 6 to 17"))
     left_behind_children = _count(_l("Left-behind children"))
+    # A new household starts at "unknown / not asked": an unanswered question is never saved
+    # as a real answer. (The API, which reuses this form, must still send a value.)
     migrant_parents = SelectField(
         _l("Parents working away"),
         choices=label_choices(MigrantParents),
+        default=MigrantParents.UNKNOWN.value,
         validators=[InputRequired()],
     )
     caregiver = SelectField(
         _l("Main caregiver of the children"),
         choices=label_choices(Caregiver),
+        default=Caregiver.UNKNOWN.value,
         validators=[InputRequired()],
     )
     visited_on = DateField(_l("Date of visit"), validators=[Optional(), NotInFuture()])
@@ -140,6 +150,8 @@ class HouseholdForm(FlaskForm):
         description=_l("Plain text. Seen only by the field team; never write names here."),
     )
     version = HiddenField()
+    # Sent by the "Save anyway" button the page shows next to its warnings.
+    save_anyway = BooleanField(_l("Save anyway"))
 
     def __init__(
         self,
@@ -148,15 +160,21 @@ class HouseholdForm(FlaskForm):
         today: date | None = None,
         project: Any = None,
         record: Any = None,
+        warn: bool = False,
         **kw: Any,
     ):
         super().__init__(*args, **kw)
         self.village_id.choices = [SelectChoice(v.id, v.name) for v in villages]
+        self.villages = {v.id: v for v in villages}
         self.today = today or date.today()
         # The project and the household being edited (None for a new one), so the field
         # team's number is checked as unique in its village by the form, for pages and API.
         self.project = project
         self.record = record
+        # Pages ask before saving answers that look inconsistent (`warnings`); the API, which
+        # has no one to ask, saves them as sent.
+        self.warn = warn
+        self.warnings: list[str] = []
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = super().validate(extra_validators)
@@ -186,7 +204,45 @@ class HouseholdForm(FlaskForm):
                 _l("Give the date consent was given."),
             ]
             ok = False
-        return self._field_ref_free() and ok
+        if not (self._field_ref_free() and ok):
+            return False
+        if self.warn:
+            self.warnings = self.answer_warnings()
+            return not self.warnings or bool(self.save_anyway.data)
+        return True
+
+    def answer_warnings(self) -> list[str]:
+        """Answers that may well be true but look like a slip: the page asks before saving."""
+        warnings = []
+        away = self.migrant_parents.data
+        if (self.left_behind_children.data or 0) > 0 and away == MigrantParents.NONE:
+            warnings.append(
+                _(
+                    "Left-behind children are counted, but neither parent is said to work away."
+                    " Check both answers."
+                )
+            )
+        if self.caregiver.data == Caregiver.PARENTS and away == MigrantParents.BOTH:
+            warnings.append(
+                _(
+                    "The parents are said to be the main caregivers, but both parents work away."
+                    " Check both answers."
+                )
+            )
+        village = self.villages.get(self.village_id.data)
+        centre = (getattr(village, "center_lat", None), getattr(village, "center_lon", None))
+        if None not in centre and self.lat.data is not None and self.lon.data is not None:
+            km = haversine_km(self.lat.data, self.lon.data, *centre)
+            if km > FAR_FROM_VILLAGE_KM:
+                warnings.append(
+                    _(
+                        "This point is %(km).1f km from the centre of %(village)s. Check the"
+                        " coordinates (are latitude and longitude swapped?).",
+                        km=km,
+                        village=village.name,
+                    )
+                )
+        return warnings
 
     def _field_ref_free(self) -> bool:
         # import here: mapping.services imports this module's field lists

@@ -1,5 +1,5 @@
 """What mapping contributes to shared features: households, facilities and saved analyses as
-linkable records, and household search (field roles only)."""
+linkable records, household search (field roles only), and the team's own map tiles."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from cbpar import links, search
-from cbpar.mapping import services
+from cbpar.mapping import services, tiles
 from cbpar.mapping.models import Facility, Household, SavedAnalysis
 from cbpar.security import Cap
 
@@ -29,3 +29,4 @@ def init_app(app: Flask) -> None:
         ),
     )  # fmt: skip
     search.register(app, "household", services.search_households)
+    tiles.init_app(app)

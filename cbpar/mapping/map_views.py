@@ -19,7 +19,7 @@ from flask_login import current_user
 from cbpar import audit, csvout, privacy
 from cbpar.access import require
 from cbpar.db import writes
-from cbpar.mapping import analyses, analysis, basemap, bp, exports
+from cbpar.mapping import analyses, analysis, basemap, bp, exports, tiles
 from cbpar.mapping.models import FacilityKind, FacilityStatus
 from cbpar.projects.models import Project
 from cbpar.security import Cap, membership_can
@@ -29,14 +29,31 @@ MAX_NAME_LENGTH = 200
 
 
 def _map_parts(project: Project) -> basemap.MapParts:
-    config = current_app.config
+    source = tiles.basemap(current_app.config, request.script_root)
     return basemap.build(
         center=(project.map_center_lat, project.map_center_lon),
         zoom=project.map_zoom or 11,
-        tiles=config.get("TILES", "openstreetmap"),
-        attribution=config.get("TILES_ATTRIBUTION", ""),
+        tiles=source.tiles,
+        attribution=source.attribution,
         static_url=lambda path: url_for("static", filename=path),
+        max_native_zoom=source.max_native_zoom,
     )
+
+
+def _offline_config(project: Project, *, facilities: bool) -> dict:
+    """For map-offline.js: what it draws from the project's data when no tiles load."""
+    return {
+        "villagesUrl": url_for("api.villages_geojson", slug=project.slug),
+        "facilitiesUrl": url_for("api.facilities_geojson", slug=project.slug)
+        if facilities
+        else None,
+        "text": {
+            "legend": _("Legend"),
+            "village": _("Village"),
+            "names": _("Names on the map"),
+            "note": _("No basemap: villages and facilities drawn from the project's records."),
+        },
+    }
 
 
 def _map_texts() -> dict[str, str]:
@@ -60,6 +77,7 @@ def _map_texts() -> dict[str, str]:
         "capacity": _("Capacity"),
         "opened_on": _("Opened"),
         "load_error": _("The map data could not be loaded. Reload the page to try again."),
+        "loading": _("Loading households…"),
         "capped": _("Only part of the households is shown; zoom in to see them all."),
         "within": _("Within the distance"),
         "beyond": _("Beyond the distance"),
@@ -82,6 +100,8 @@ def map_page(project: Project):
     prefix = _project_prefix(project)
     config = {
         "householdsUrl": f"/api/v1/projects/{project.slug}/households.geojson" if points else None,
+        # What map.js draws: the same points, compact (docs/api.md), from the map data cache.
+        "pointsUrl": f"/api/v1/projects/{project.slug}/households.points.json" if points else None,
         "facilitiesUrl": f"/api/v1/projects/{project.slug}/facilities.geojson",
         "villagesUrl": f"/api/v1/projects/{project.slug}/villages.geojson",
         "householdUrl": f"{prefix}households/{{id}}" if details else None,
@@ -89,6 +109,7 @@ def map_page(project: Project):
         "kinds": FacilityKind.labels(),
         "statuses": FacilityStatus.labels(),
         "text": _map_texts(),
+        "offline": _offline_config(project, facilities=True),
     }
     return render_template(
         "mapping/map.html",
@@ -146,6 +167,7 @@ def _analysis_context(project: Project, params: analysis.Params | None, errors: 
         "kind": params.kind.value if params else None,
         "candidates": params.candidates if params else [],
         "text": _map_texts(),
+        "offline": _offline_config(project, facilities=False),
     }
     return {
         "project": project,

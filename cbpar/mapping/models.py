@@ -27,11 +27,17 @@ if TYPE_CHECKING:
 _COUNT = Integer().evaluates_none()
 
 
+# UNKNOWN: the question was not asked or not answered. A blank answer is stored as UNKNOWN,
+# never as a guess ("neither parent", "parents"), just as a blank count is None, never 0.
+# The column is a VARCHAR without a CHECK constraint, so the new value needs no schema change.
+
+
 class MigrantParents(LabelledEnum):
     NONE = "none", _l("Neither parent")
     FATHER = "father", _l("Father")
     MOTHER = "mother", _l("Mother")
     BOTH = "both", _l("Both parents")
+    UNKNOWN = "unknown", _l("Unknown / not asked")
 
 
 class Caregiver(LabelledEnum):
@@ -39,6 +45,7 @@ class Caregiver(LabelledEnum):
     GRANDPARENTS = "grandparents", _l("Grandparents")
     OTHER_RELATIVES = "other_relatives", _l("Other relatives")
     OTHER = "other", _l("Other")
+    UNKNOWN = "unknown", _l("Unknown / not asked")
 
 
 class FacilityKind(LabelledEnum):
@@ -91,9 +98,9 @@ class Household(ProjectScopedNoIndex, Versioned, CreatedMixin, Base):
     children_6_17: Mapped[int | None] = mapped_column(_COUNT, default=0)
     left_behind_children: Mapped[int | None] = mapped_column(_COUNT, default=0)
     migrant_parents: Mapped[MigrantParents] = mapped_column(
-        str_enum(MigrantParents), default=MigrantParents.NONE
+        str_enum(MigrantParents), default=MigrantParents.UNKNOWN
     )
-    caregiver: Mapped[Caregiver] = mapped_column(str_enum(Caregiver), default=Caregiver.PARENTS)
+    caregiver: Mapped[Caregiver] = mapped_column(str_enum(Caregiver), default=Caregiver.UNKNOWN)
     visited_on: Mapped[date | None]
     consent_on: Mapped[date | None]
     consent_given_by: Mapped[str] = mapped_column(String(120), default="")

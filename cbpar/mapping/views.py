@@ -84,11 +84,20 @@ def households_csv(project: Project):
     return _csv(body, f"{project.slug}-households.csv")
 
 
+@bp.route("/projects/<slug>/households.xlsx")
+@writes
+@require(Cap.SEE_HOUSEHOLD_DETAILS)
+def households_xlsx(project: Project):
+    body, rows = exports.households_xlsx(project)
+    audit.record_export(project, "households", "xlsx", rows)
+    return csvout.xlsx_response(body, f"{project.slug}-households.xlsx")
+
+
 @bp.route("/projects/<slug>/households/new", methods=["GET", "POST"])
 @require(Cap.EDIT_FIELD_RECORDS)
 def new_household(project: Project):
     villages = services.villages(project)
-    form = HouseholdForm(villages=villages, today=_today(project), project=project)
+    form = HouseholdForm(villages=villages, today=_today(project), project=project, warn=True)
     if request.method == "GET" and _int_arg("village") is not None:
         form.village_id.data = _int_arg("village")
     context = {"form": form, "project": project, "household": None, "villages": villages}
@@ -112,7 +121,12 @@ def edit_household(project: Project, household_id: int):
     record = services.get_household(project, household_id) or abort(404)
     villages = services.villages(project)
     form = HouseholdForm(
-        obj=record, villages=villages, today=_today(project), project=project, record=record
+        obj=record,
+        villages=villages,
+        today=_today(project),
+        project=project,
+        record=record,
+        warn=True,
     )
     context = {
         "form": form,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from cbpar import links, search
+from cbpar.batch import Batch
 from cbpar.meetings import services
 from cbpar.meetings.models import ActionItem, Decision, Meeting
 from cbpar.projects.services import register_home_panel
@@ -16,15 +18,29 @@ from cbpar.security import Cap, membership_can
 HOME_POSITION = 10  # first on the project home page
 
 
-def home_panel(project: Any, membership: Any) -> tuple[str, dict[str, Any]] | None:
+def home_panel(project: Any, membership: Any, batch: Batch) -> Callable[[], Any] | None:
     """Upcoming meetings and the member's own open action items (overdue ones flagged)."""
     if not membership_can(membership, Cap.READ_MEETINGS):
         return None
-    return (
+    # Only the columns the panel shows (the batch makes unsaved records of them).
+    soon = services.upcoming_query(project)
+    upcoming = batch.rows(
+        soon.with_only_columns(Meeting.id, Meeting.title, Meeting.starts_at), Meeting
+    )
+    mine = services.action_items_query(project, membership.user, True).limit(10)
+    shown = (
+        ActionItem.id,
+        ActionItem.meeting_id,
+        ActionItem.what,
+        ActionItem.due_on,
+        ActionItem.status,
+    )
+    my_items = batch.rows(mine.with_only_columns(*shown), ActionItem)
+    return lambda: (
         "meetings/_home_panel.html",
         {
-            "upcoming": services.upcoming(project),
-            "my_items": services.my_open_items(project, membership.user),
+            "upcoming": upcoming.value,
+            "my_items": my_items.value,
             "today": services.project_today(project),
         },
     )

@@ -94,10 +94,19 @@ def current_revision_number(minutes: Minutes) -> int:
 
 def can_approve(membership: Membership | None, meeting: Meeting) -> bool:
     """May this member approve (or add their approval to) the minutes now?"""
+    return meeting.status == MeetingStatus.HELD and may_approve_once_held(membership, meeting)
+
+
+def may_approve_once_held(membership: Membership | None, meeting: Meeting) -> bool:
+    """Would this member be offered approval, once the meeting is marked as held?
+
+    Minutes of a meeting not (yet) held are never approved: approval says the minutes record a
+    meeting that took place, so the meeting is marked as held first. The pages still offer the
+    step, with that hint, to whoever could approve then."""
     minutes = meeting.minutes
     if membership is None or minutes is None or minutes.approved or not minutes.body.strip():
         return False
-    if meeting.status != MeetingStatus.HELD:
+    if meeting.status not in (MeetingStatus.HELD, MeetingStatus.PLANNED):
         return False
     if settings_for(meeting.project).approval == ApprovalMode.COORDINATOR:
         return membership.role == Role.COORDINATOR

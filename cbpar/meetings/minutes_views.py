@@ -28,8 +28,8 @@ from cbpar.meetings.models import (
 )
 from cbpar.meetings.views import _meeting, _render, _to_meeting
 from cbpar.projects.models import Project
-from cbpar.security import Cap
-from cbpar.web import int_arg, invalid, page_number, paginate
+from cbpar.security import Cap, membership_can
+from cbpar.web import int_arg, invalid, page_number, paginate, parse_int
 
 # --- minutes ---------------------------------------------------------------------------------
 
@@ -94,11 +94,41 @@ def _minutes_conflict(project: Project, meeting_id: int, form: MinutesForm) -> R
     return _render("meetings/minutes_form.html", 409, **context)
 
 
-@bp.route("/projects/<slug>/meetings/<int:meeting_id>/minutes/approve", methods=["POST"])
-@require(Cap.READ_MEETINGS)
+@bp.route("/projects/<slug>/meetings/<int:meeting_id>/minutes/approve", methods=["GET", "POST"])
+# Approving is open to members who read meetings; who may approve is the minutes' own rule.
+@require(Cap.READ_MEETINGS, write=Cap.READ_MEETINGS)
 def approve_minutes(project: Project, meeting_id: int):
+    """GET asks first (what is approved, that it cannot be undone); POST approves."""
     record = _meeting(project, meeting_id)
+    minutes = record.minutes
+    if request.method == "GET":
+        if minutes is None or not minutes.body.strip() or minutes.approved:
+            return _to_meeting(project, record, "minutes")
+        if not minutes_services.may_approve_once_held(g.membership, record):
+            abort(403)
+        return _render(
+            "meetings/approve_minutes.html",
+            project=project,
+            meeting=record,
+            minutes=minutes,
+            revision=minutes.revisions[-1] if minutes.revisions else None,
+            held=minutes_services.can_approve(g.membership, record),
+            approval_mode=services.settings_for(project).approval,
+            pending=minutes_services.pending_approvers(record),
+            writer=membership_can(g.membership, Cap.WRITE_MEETINGS),
+        )
     check_button()
+    seen = parse_int(request.form.get("revision"))
+    if (
+        seen is not None
+        and minutes is not None
+        and seen != minutes_services.current_revision_number(minutes)
+    ):
+        flash(_("The minutes changed since you opened them. Read them again, then approve."),
+              "error")  # fmt: skip
+        return redirect(
+            url_for("meetings.approve_minutes", slug=project.slug, meeting_id=record.id)
+        )
     try:
         done = minutes_services.approve_minutes(record, g.membership, current_user)
     except services.TransitionError:

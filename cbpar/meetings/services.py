@@ -109,19 +109,21 @@ def get_meeting(project: Project, meeting_id: int) -> Meeting | None:
     )
 
 
-def upcoming(project: Project, limit: int = 5) -> list[Meeting]:
-    return list(
-        db.session.scalars(
-            select(Meeting)
-            .where(
-                Meeting.project_id == project.id,
-                Meeting.status == MeetingStatus.PLANNED,
-                Meeting.starts_at >= utcnow(),
-            )
-            .order_by(Meeting.starts_at)
-            .limit(limit)
+def upcoming_query(project: Project, limit: int = 5):
+    return (
+        select(Meeting)
+        .where(
+            Meeting.project_id == project.id,
+            Meeting.status == MeetingStatus.PLANNED,
+            Meeting.starts_at >= utcnow(),
         )
+        .order_by(Meeting.starts_at)
+        .limit(limit)
     )
+
+
+def upcoming(project: Project, limit: int = 5) -> list[Meeting]:
+    return list(db.session.scalars(upcoming_query(project, limit)))
 
 
 def village_in(project: Project, village_id: int | None) -> Village | None:

@@ -170,6 +170,7 @@ def meeting(project: Project, meeting_id: int):
         "button_form": EmptyForm(),
         "actions": services.allowed_actions(record) if writer else [],
         "can_approve": minutes_services.can_approve(membership, record),
+        "may_approve_once_held": minutes_services.may_approve_once_held(membership, record),
         "approval_mode": services.settings_for(project).approval,
         "pending": minutes_services.pending_approvers(record) if record.minutes else [],
         "today": services.project_today(project),
@@ -195,6 +196,11 @@ def change_status(project: Project, meeting_id: int):
     except services.TransitionError:
         abort(409)
     flash(_("Meeting status changed."), "success")
+    if request.form.get("next") == "approve" and record.status == MeetingStatus.HELD:
+        # Marked as held from the approval page: back to approving, which now can go ahead.
+        return redirect(
+            url_for("meetings.approve_minutes", slug=project.slug, meeting_id=record.id)
+        )
     return _to_meeting(project, record)
 
 

@@ -3,6 +3,7 @@ memo search, the home page's recent memos, and the template helpers record pages
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, g
@@ -10,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from cbpar import links, search
 from cbpar.attachments import services as attachment_services
+from cbpar.batch import Batch
 from cbpar.memos import services
 from cbpar.memos.models import Memo
 from cbpar.projects.services import register_home_panel
@@ -23,10 +25,13 @@ def memos_about(record: Any) -> list[Any]:
     return services.memos_about(record, g.get("membership"))
 
 
-def home_panel(project: Any, membership: Any) -> tuple[str, dict[str, Any]] | None:
+def home_panel(project: Any, membership: Any, batch: Batch) -> Callable[[], Any] | None:
     if not membership_can(membership, Cap.SEE_COMMUNITY_MEMOS):
         return None
-    return "memos/_home_panel.html", {"memos": services.recent(project, membership)}
+    recent = services.list_query(project, membership).limit(5)
+    shown = (Memo.id, Memo.title, Memo.kind, Memo.updated_at)
+    memos = batch.rows(recent.with_only_columns(*shown), Memo)
+    return lambda: ("memos/_home_panel.html", {"memos": memos.value})
 
 
 def init_app(app: Flask) -> None:

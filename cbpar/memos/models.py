@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from cbpar import search_index
 from cbpar.db import Base, CreatedMixin, ProjectScopedNoIndex, Versioned, str_enum, utcnow
 from cbpar.enums import LabelledEnum
 
@@ -66,6 +67,10 @@ class Memo(ProjectScopedNoIndex, Versioned, CreatedMixin, Base):
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
     updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])
     tags: Mapped[list[Tag]] = relationship(secondary=memo_tag, order_by=Tag.name)
+
+
+# Search reads the few memos a rare term is in through a trigram index (cbpar/search_index.py).
+search_index.declare(Memo.__table__, ("title", "body"))
 
 
 class MemoRevision(Base):

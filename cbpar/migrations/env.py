@@ -3,6 +3,7 @@
 from alembic import context
 
 from cbpar.models import Base
+from cbpar.search_index import include_object
 
 config = context.config
 
@@ -13,6 +14,7 @@ def run_migrations(connection) -> None:
         target_metadata=Base.metadata,
         render_as_batch=True,  # SQLite cannot ALTER most things; batch mode rebuilds the table
         compare_type=True,
+        include_object=include_object,  # the search index's own tables are not model drift
     )
     with context.begin_transaction():
         context.run_migrations()

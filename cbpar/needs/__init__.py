@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("needs", __name__)
 
-from cbpar.needs import views, vote_views  # noqa: E402,F401
+from cbpar.needs import paper_views, views, vote_views  # noqa: E402,F401

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
@@ -16,6 +17,7 @@ from cbpar.db import db
 from cbpar.needs.models import (
     Ballot,
     VoteMethod,
+    VoteOption,
     VoteRound,
 )
 from cbpar.needs.vote_rounds import (
@@ -69,8 +71,40 @@ def check_choices(vote: VoteRound, choices: Any) -> list[int]:
         out.append(need_id)
     limit = vote.approval_limit if vote.method == VoteMethod.APPROVAL else None
     if limit and len(out) > limit:
-        raise BallotError(f"approve at most {vote.approval_limit} needs")
+        raise BallotError(_("Tick at most %(k)d needs.", k=vote.approval_limit))
     return out
+
+
+@dataclass(frozen=True)
+class BallotReview:
+    """A ballot as it will be counted, for the voter to check before casting it."""
+
+    approval: bool
+    chosen: list[VoteOption]  # ranked needs, most pressing first (approval: the approved)
+    left_out: list[VoteOption]  # not ranked (approval: not approved), in ballot order
+
+    @property
+    def choices(self) -> list[int]:
+        return [o.need_id for o in self.chosen]
+
+
+def review(vote: VoteRound, choices: Any) -> BallotReview:
+    """What casting `choices` would record, or BallotError (the same checks as casting)."""
+    chosen_ids = check_choices(vote, choices)
+    by_id = {o.need_id: o for o in vote.options}
+    return BallotReview(
+        approval=vote.method == VoteMethod.APPROVAL,
+        chosen=[by_id[i] for i in chosen_ids],
+        left_out=[o for o in vote.options if o.need_id not in set(chosen_ids)],
+    )
+
+
+def rounds_voted(round_ids: list[int], user: Any) -> set[int]:
+    """Of these rounds, those where this user has cast an online ballot (one statement)."""
+    if not round_ids:
+        return set()
+    keys = [voter_key(round_id, user.id) for round_id in round_ids]
+    return set(db.session.scalars(select(Ballot.round_id).where(Ballot.voter_key.in_(keys))))
 
 
 def my_ballot(vote: VoteRound, user: Any) -> Ballot | None:

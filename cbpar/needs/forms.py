@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -62,7 +64,9 @@ class RoundForm(FlaskForm):
     approval_limit = IntegerField(
         _l("Approval: mark up to"),
         validators=[Optional(), NumberRange(min=1, max=30)],
-        description=_l("Leave empty for no limit. Only for approval votes."),
+        description=_l(
+            "Only for the approval method; ignored for the others. Leave empty for no limit."
+        ),
     )
     need_ids = CheckboxesField(_l("Needs on the ballot (2 to 30)"), coerce=int, choices=[])
     eligible_roles = CheckboxesField(
@@ -87,6 +91,14 @@ class RoundForm(FlaskForm):
         _l("Closes"), format=DATETIME_FORMATS, validators=[InputRequired()]
     )
     meeting_id = SelectField(_l("Meeting it belongs to"), coerce=int, choices=[])
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        # The approval limit means nothing for the ranked methods: ignore whatever was typed.
+        if self.method.data != VoteMethod.APPROVAL.value:
+            self.approval_limit.data = None
+            self.approval_limit.raw_data = []
+            self.approval_limit.process_errors = []
+        return super().validate(extra_validators)
 
 
 class PaperSheetForm(FlaskForm):

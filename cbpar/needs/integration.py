@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, url_for
 from flask_babel import lazy_gettext as _l
 
 from cbpar import links, search
+from cbpar.batch import Batch
 from cbpar.db import db
 from cbpar.needs import ballots, services, vote_rounds
 from cbpar.needs.models import Need, VoteRound
@@ -24,28 +26,39 @@ def _need_visible(membership: Any, need: Need) -> bool:
     return membership_can(membership, Cap.VIEW_PROJECT) and need.status in services.PUBLIC_STATUSES
 
 
-def home_panel(project: Any, membership: Any) -> tuple[str, dict[str, Any]] | None:
+def home_panel(project: Any, membership: Any, batch: Batch) -> Callable[[], Any] | None:
     """Open votes, flagged for the member when they may still vote."""
     if not membership_can(membership, Cap.VIEW_PROJECT):
         return None
-    rounds = vote_rounds.open_rounds(project)
-    if not rounds:
-        return None
-    items = [
-        {
-            "round": r,
-            "can_vote": vote_rounds.can_vote(membership, r),
-            "voted": vote_rounds.can_vote(membership, r)
-            and (
-                ballots.my_ballot(r, membership.user) is not None
-                or vote_rounds.took_sheet(r, membership.user_id)
-            ),
-        }
-        for r in rounds
-    ]
-    # An open round the member may still vote in puts this panel first on the overview.
-    awaited = any(item["can_vote"] and not item["voted"] for item in items)
-    return "needs/_home_panel.html", {"items": items, "first": awaited}
+    took_sheet = vote_rounds.took_sheet_clause(membership.user_id).label("took_sheet")
+    shown = (VoteRound.id, VoteRound.title, VoteRound.closes_at, VoteRound.eligible_roles)
+    found = batch.rows(vote_rounds.open_rounds_query(project).with_only_columns(*shown, took_sheet))
+
+    def content() -> tuple[str, dict[str, Any]] | None:
+        if not found.value:
+            return None
+        rounds = [
+            (VoteRound(**{k: v for k, v in row.items() if k != "took_sheet"}), row["took_sheet"])
+            for row in found.value
+        ]
+        eligible = [r for r, _sheet in rounds if vote_rounds.can_vote(membership, r)]
+        # Who took a paper sheet votes on paper; the others' online ballots in one statement.
+        online = ballots.rounds_voted(
+            [r.id for r, sheet in rounds if r in eligible and not sheet], membership.user
+        )
+        items = [
+            {
+                "round": r,
+                "can_vote": r in eligible,
+                "voted": r in eligible and (sheet or r.id in online),
+            }
+            for r, sheet in rounds
+        ]
+        # An open round the member may still vote in puts this panel first on the overview.
+        awaited = any(item["can_vote"] and not item["voted"] for item in items)
+        return "needs/_home_panel.html", {"items": items, "first": awaited, "now": "vote"}
+
+    return content
 
 
 def search_needs(project: Any, membership: Any, terms: list[str], limit: int) -> list[search.Hit]:

@@ -16,11 +16,14 @@ RECENT_MEETINGS = 50
 
 
 def round_needs(project: Project) -> list[Need]:
-    """Needs a vote round can ask about (all but declined ones), by title."""
+    """Needs a vote round can ask about (all but those already met or declined), by title."""
     return list(
         db.session.scalars(
             select(Need)
-            .where(Need.project_id == project.id, Need.status != NeedStatus.DECLINED)
+            .where(
+                Need.project_id == project.id,
+                Need.status.not_in((NeedStatus.MET, NeedStatus.DECLINED)),
+            )
             .order_by(Need.title)
         )
     )

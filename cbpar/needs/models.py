@@ -89,6 +89,24 @@ class VoteMethod(LabelledEnum):
     )
 
 
+# What each method rewards, in one plain sentence (the new round form and the voting guide).
+METHOD_REWARDS = {
+    VoteMethod.BORDA: _l(
+        "Rewards needs that many people rank high, even if few put them first: a broad favourite."
+    ),
+    VoteMethod.SCHULZE: _l(
+        "Rewards the need that wins when it is compared with each other need, one pair at a time."
+    ),
+    VoteMethod.IRV: _l(
+        "Rewards the need most people put first, once the needs with the least support drop out "
+        "one by one."
+    ),
+    VoteMethod.APPROVAL: _l(
+        "Rewards the need the most people support at all; the order does not count."
+    ),
+}
+
+
 class RoundState(LabelledEnum):
     """Where a vote round stands: worked out from its times and `closed_at`, never stored."""
 

@@ -137,6 +137,16 @@ def need_status(project: Project, need_id: int):
     if status == NeedStatus.DECLINED and not reason:
         flash(_("Say why the need is declined."), "error")
         return redirect(url_for("needs.need", slug=project.slug, need_id=item.id), 303)
+    if (
+        status == NeedStatus.CONFIRMED
+        and item.status != status
+        and request.form.get("confirm") != "yes"
+    ):
+        # Confirming shows the need to observers and lets initiatives answer it: ask first.
+        # This answer changes nothing; the page's button posts again with confirm=yes.
+        return no_store(
+            render_template("needs/status_confirm.html", project=project, need=item, form=form)
+        )
     if services.set_status(item, status, reason):
         flash(_("Status changed."), "success")
     return redirect(url_for("needs.need", slug=project.slug, need_id=item.id))

@@ -33,6 +33,8 @@ from cbpar.projects.models import Membership, Project
 from cbpar.security import Cap, Role, membership_can, role_can
 
 MIN_OPTIONS, MAX_OPTIONS = 2, 30
+# Needs a new round cannot ask about: already met, or declined.
+SETTLED_STATUSES = (NeedStatus.MET, NeedStatus.DECLINED)
 MAX_GUEST_SHEETS = 1000
 
 
@@ -89,17 +91,26 @@ def get_round(project: Project, round_id: int) -> VoteRound | None:
     )
 
 
-def open_rounds(project: Project) -> list[VoteRound]:
+def open_rounds_query(project: Project):
     now = utcnow()
-    return list(
-        db.session.scalars(
-            select(VoteRound).where(
-                VoteRound.project_id == project.id,
-                VoteRound.closed_at.is_(None),
-                VoteRound.opens_at <= now,
-                VoteRound.closes_at > now,
-            )
-        )
+    return select(VoteRound).where(
+        VoteRound.project_id == project.id,
+        VoteRound.closed_at.is_(None),
+        VoteRound.opens_at <= now,
+        VoteRound.closes_at > now,
+    )
+
+
+def open_rounds(project: Project) -> list[VoteRound]:
+    return list(db.session.scalars(open_rounds_query(project)))
+
+
+def took_sheet_clause(user_id: int) -> Any:
+    """For a query of rounds: did this member take a paper sheet in the round?"""
+    return (
+        select(PaperSheetIssue.id)
+        .where(PaperSheetIssue.round_id == VoteRound.id, PaperSheetIssue.user_id == user_id)
+        .exists()
     )
 
 
@@ -118,6 +129,9 @@ def create_round(project: Project, data: dict[str, Any], by: Any) -> VoteRound:
     missing = [i for i in need_ids if i not in needs]
     if missing:
         raise RoundError(f"unknown needs: {missing}")
+    settled = [i for i in need_ids if needs[i].status in SETTLED_STATUSES]
+    if settled:
+        raise RoundError(f"needs already met or declined cannot be on a ballot: {settled}")
     roles = list(dict.fromkeys(data.get("eligible_roles") or []))
     for role in roles:
         if role not in {r.value for r in Role} or role == Role.OBSERVER:
@@ -142,7 +156,9 @@ def create_round(project: Project, data: dict[str, Any], by: Any) -> VoteRound:
     if meeting_id is not None and meetings.get_meeting(project, int(meeting_id)) is None:
         raise RoundError("unknown meeting")
     method = VoteMethod(data["method"])
-    limit = data.get("approval_limit") or None
+    # The limit is only for approval rounds: ignored for the ranked methods, whose approval
+    # comparison counts every ranked need.
+    limit = (data.get("approval_limit") or None) if method == VoteMethod.APPROVAL else None
     if limit is not None and not 1 <= int(limit) <= len(need_ids):
         raise RoundError("the approval limit must be between 1 and the number of needs")
     vote = VoteRound(
@@ -275,6 +291,12 @@ def turnout(vote: VoteRound) -> Turnout:
     )
 
 
+def not_voted_count(vote: VoteRound) -> int:
+    """Eligible members who have neither voted online nor taken a paper sheet: a count only."""
+    counts = turnout(vote)
+    return max(0, counts.eligible - counts.online - counts.member_sheets)
+
+
 def took_sheet(vote: VoteRound, user_id: int) -> bool:
     """Did this member take a paper sheet in this round (and so votes on paper)?"""
     return (
@@ -353,15 +375,21 @@ class Confirmed:
     decision: Any | None
 
 
-def confirm_top(vote: VoteRound, need_ids: list[int], by: Any) -> Confirmed:
-    """Mark chosen needs of a closed round confirmed, recorded as a decision of its meeting."""
+def needs_to_confirm(vote: VoteRound, need_ids: list[int]) -> list[Need]:
+    """The needs of a closed round's ballot among `need_ids`, or RoundError saying why not."""
     if not is_closed(vote):
-        raise RoundError("the round is still open")
+        raise RoundError(_("The vote is still open: confirm needs once it is closed."))
     allowed = set(option_ids(vote))
     chosen = [i for i in dict.fromkeys(need_ids) if i in allowed]
     if not chosen:
-        raise RoundError("choose at least one need to confirm")
-    needs = [db.session.get(Need, i) for i in chosen]
+        raise RoundError(_("Tick at least one need to confirm."))
+    return [db.session.get(Need, i) for i in chosen]
+
+
+def confirm_top(vote: VoteRound, need_ids: list[int], by: Any) -> Confirmed:
+    """Mark chosen needs of a closed round confirmed, recorded as a decision of its meeting."""
+    needs = needs_to_confirm(vote, need_ids)
+    chosen = [n.id for n in needs]
     for need in needs:
         set_status(need, NeedStatus.CONFIRMED)
     vote.confirmed_at = utcnow()

@@ -1,4 +1,5 @@
-"""Vote pages: rounds, ballots, paper ballots and the sign-in list, results and exports."""
+"""Vote pages: rounds, the ballot with its review step, closing, results and exports, confirming
+the top needs. Paper ballots and the sign-in list are in `paper_views`."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ from typing import Any
 
 from flask import Response, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -15,20 +15,18 @@ from cbpar.access import require
 from cbpar.db import writes
 from cbpar.forms import check_button
 from cbpar.meetings import services as meetings
-from cbpar.needs import ballot_exports, ballots, bp, lookups, paper_ballots, vote_rounds
+from cbpar.needs import ballot_exports, ballots, bp, lookups, vote_rounds
 from cbpar.needs.forms import (
-    GuestSheetsForm,
-    PaperSheetForm,
     RoundForm,
 )
-from cbpar.needs.models import VoteMethod, VoteRound, letter
-from cbpar.needs.results import results_tables
-from cbpar.projects.models import Membership, Project
+from cbpar.needs.models import METHOD_REWARDS, VoteMethod, VoteRound, letter
+from cbpar.needs.results import outcome, results_csv, results_tables
+from cbpar.projects.models import Project
 from cbpar.security import Cap
-from cbpar.web import form_page, invalid, no_store, page_number, paginate
+from cbpar.web import invalid, no_store, page_number, paginate
 
 
-def _round(project: Project, round_id: int) -> VoteRound:
+def round_or_404(project: Project, round_id: int) -> VoteRound:
     return vote_rounds.get_round(project, round_id) or abort(404)
 
 
@@ -70,8 +68,12 @@ def new_vote(project: Project):
             flash(_("Vote round created."), "success")
             return redirect(url_for("needs.vote", slug=project.slug, round_id=vote.id))
     if form.is_submitted():
-        return invalid("needs/vote_form.html", project=project, form=form, error=error)
-    return render_template("needs/vote_form.html", project=project, form=form, error=None)
+        return invalid(
+            "needs/vote_form.html", project=project, form=form, error=error, rewards=METHOD_REWARDS
+        )
+    return render_template(
+        "needs/vote_form.html", project=project, form=form, error=None, rewards=METHOD_REWARDS
+    )
 
 
 def parse_ballot(vote: VoteRound, form: Any) -> tuple[list[int] | None, str | None]:
@@ -91,16 +93,20 @@ def parse_ballot(vote: VoteRound, form: Any) -> tuple[list[int] | None, str | No
     return sorted(ranks, key=ranks.__getitem__), None
 
 
-def _vote_page(project: Project, vote: VoteRound, **extra: Any) -> dict[str, Any]:
+def _vote_page(
+    project: Project, vote: VoteRound, draft: list[int] | None = None, **extra: Any
+) -> dict[str, Any]:
+    """The vote page's context; `draft` is a ballot being changed (shown instead of the one
+    cast, so "Change" on the review step brings back what the voter chose)."""
     mine = None
     can_vote = vote_rounds.can_vote(g.membership, vote)
     took_sheet = can_vote and vote_rounds.took_sheet(vote, current_user.id)
     if can_vote:
         ballot = ballots.my_ballot(vote, current_user)
         mine = ballot.choices if ballot is not None else None
-    ranks = {need_id: i + 1 for i, need_id in enumerate(mine or [])}
-    if vote.method == VoteMethod.APPROVAL:
-        ranks = {}
+    shown = draft if draft is not None else (mine or [])
+    approval = vote.method == VoteMethod.APPROVAL
+    ranks = {} if approval else {need_id: i + 1 for i, need_id in enumerate(shown)}
     sorted_options = sorted(
         vote.options, key=lambda o: (ranks.get(o.need_id, len(ranks) + 1), o.position)
     )
@@ -112,6 +118,7 @@ def _vote_page(project: Project, vote: VoteRound, **extra: Any) -> dict[str, Any
         "took_sheet": took_sheet,
         "mine": mine,
         "ranks": ranks,
+        "approved": set(shown) if approval else set(),
         "sorted_options": sorted_options,
         "ballots_cast": vote_rounds.ballots_cast(vote),
         "eligible": vote_rounds.eligible_count(vote),
@@ -121,28 +128,77 @@ def _vote_page(project: Project, vote: VoteRound, **extra: Any) -> dict[str, Any
     }
 
 
+@bp.route("/projects/<slug>/votes/guide")
+@require(Cap.VIEW_PROJECT)
+def guide(project: Project):
+    return render_template(
+        "needs/voting_guide.html", project=project, methods=VoteMethod, rewards=METHOD_REWARDS
+    )
+
+
 @bp.route("/projects/<slug>/votes/<int:round_id>")
 @require(Cap.VIEW_PROJECT)
 def vote(project: Project, round_id: int):
-    item = _round(project, round_id)
+    item = round_or_404(project, round_id)
     return no_store(render_template("needs/vote.html", **_vote_page(project, item)))
+
+
+def _ballot_gate(project: Project, vote: VoteRound) -> Response | None:
+    """409 unless the round is open, 403 unless this member may vote in it."""
+    check_button()
+    if vote_rounds.state(vote) != "open":
+        page = _vote_page(project, vote, error=_("This vote is not open."))
+        return no_store(render_template("needs/vote.html", **page), 409)
+    if not vote_rounds.can_vote(g.membership, vote):
+        abort(403)
+    return None
+
+
+@bp.route("/projects/<slug>/votes/<int:round_id>/review", methods=["POST"])
+@require(Cap.VOTE)
+def review(project: Project, round_id: int):
+    """The ballot as it will be counted, before it is cast: nothing is stored yet. The choices
+    ride in the review page's form, so this works without JavaScript."""
+    item = round_or_404(project, round_id)
+    refused = _ballot_gate(project, item)
+    if refused is not None:
+        return refused
+    choices, error = parse_ballot(item, request.form)
+    if error is None and vote_rounds.took_sheet(item, current_user.id):
+        error = _(
+            "You took a paper ballot sheet for this vote, so your vote is on paper: "
+            "you cannot also vote online."
+        )
+    if error is None:
+        try:
+            checked = ballots.review(item, choices)
+        except vote_rounds.BallotError as exc:
+            error = str(exc)
+        else:
+            replaces = ballots.my_ballot(item, current_user) is not None
+            return no_store(
+                render_template(
+                    "needs/review.html",
+                    project=project,
+                    vote=item,
+                    review=checked,
+                    replaces=replaces,
+                )
+            )
+    return invalid("needs/vote.html", **_vote_page(project, item, draft=choices, error=error))
 
 
 @bp.route("/projects/<slug>/votes/<int:round_id>/ballot", methods=["POST"])
 @require(Cap.VOTE)
 def cast(project: Project, round_id: int):
-    item = _round(project, round_id)
-    check_button()
-    if vote_rounds.state(item) != "open":
-        return no_store(
-            render_template(
-                "needs/vote.html", **_vote_page(project, item, error=_("This vote is not open."))
-            ),
-            409,
-        )
-    if not vote_rounds.can_vote(g.membership, item):
-        abort(403)
+    item = round_or_404(project, round_id)
+    refused = _ballot_gate(project, item)
+    if refused is not None:
+        return refused
     choices, error = parse_ballot(item, request.form)
+    if error is None and request.form.get("step") == "change":
+        # "Change" on the review step: the ballot again, as the voter left it.
+        return no_store(render_template("needs/vote.html", **_vote_page(project, item, choices)))
     if error is None:
         try:
             receipt = ballots.cast_ballot(item, g.membership, choices)
@@ -155,7 +211,7 @@ def cast(project: Project, round_id: int):
             # session (never in the URL) and survives a reload or a language switch.
             session[_receipt_key(item)] = receipt
             return redirect(url_for("needs.receipt", slug=project.slug, round_id=item.id), code=303)
-    return invalid("needs/vote.html", **_vote_page(project, item, error=error))
+    return invalid("needs/vote.html", **_vote_page(project, item, draft=choices, error=error))
 
 
 def _receipt_key(vote: VoteRound) -> str:
@@ -165,21 +221,38 @@ def _receipt_key(vote: VoteRound) -> str:
 @bp.route("/projects/<slug>/votes/<int:round_id>/receipt")
 @require(Cap.VOTE)
 def receipt(project: Project, round_id: int):
-    item = _round(project, round_id)
+    item = round_or_404(project, round_id)
     code = session.get(_receipt_key(item))
     if not code:
         return redirect(url_for("needs.vote", slug=project.slug, round_id=item.id))
     return no_store(render_template("needs/receipt.html", project=project, vote=item, receipt=code))
 
 
-@bp.route("/projects/<slug>/votes/<int:round_id>/close", methods=["POST"])
+@bp.route("/projects/<slug>/votes/<int:round_id>/close", methods=["GET", "POST"])
 @require(Cap.MANAGE_VOTES)
 def close(project: Project, round_id: int):
-    item = _round(project, round_id)
-    check_button()
-    if vote_rounds.close_round(item, current_user):
-        flash(_("The vote is closed and counted."), "success")
-    return redirect(url_for("needs.results", slug=project.slug, round_id=item.id))
+    """GET: the question (how many members have not voted yet, a count only); POST with
+    confirm=yes: close and count. A POST without it changes nothing and asks first."""
+    item = round_or_404(project, round_id)
+    if item.closed_at is not None:
+        return redirect(url_for("needs.results", slug=project.slug, round_id=item.id))
+    if request.method == "POST":
+        check_button()
+        if request.form.get("confirm") == "yes":
+            if vote_rounds.close_round(item, current_user):
+                flash(_("The vote is closed and counted."), "success")
+            return redirect(url_for("needs.results", slug=project.slug, round_id=item.id))
+        return redirect(url_for("needs.close", slug=project.slug, round_id=item.id), code=303)
+    return no_store(
+        render_template(
+            "needs/close_confirm.html",
+            project=project,
+            vote=item,
+            state=vote_rounds.state(item),
+            not_voted=vote_rounds.not_voted_count(item),
+            turnout=vote_rounds.turnout(item),
+        )
+    )
 
 
 def _titles(vote: VoteRound) -> dict[int, str]:
@@ -189,7 +262,7 @@ def _titles(vote: VoteRound) -> dict[int, str]:
 @bp.route("/projects/<slug>/votes/<int:round_id>/results")
 @require(Cap.VIEW_PROJECT)
 def results(project: Project, round_id: int):
-    item = _round(project, round_id)
+    item = round_or_404(project, round_id)
     result = vote_rounds.result_of(item)
     if result is None:
         return no_store(
@@ -206,13 +279,27 @@ def results(project: Project, round_id: int):
         letters=vote_rounds.option_letters(item),
         meeting=lookups.meeting_of(item),
         turnout=vote_rounds.turnout(item),
+        outcome=outcome(result, _titles(item)),
     )
+
+
+@bp.route("/projects/<slug>/votes/<int:round_id>/results.csv")
+@writes
+@require(Cap.VIEW_PROJECT)
+def results_download(project: Project, round_id: int):
+    item = round_or_404(project, round_id)
+    result = vote_rounds.result_of(item)
+    if result is None:
+        abort(409)
+    body = results_csv(result, vote_rounds.option_letters(item), _titles(item))
+    audit.record_export(project, "vote_results", "csv", len(item.options))
+    return csvout.response(body, f"{project.slug}-vote-{item.id}-results.csv")
 
 
 @bp.route("/projects/<slug>/votes/<int:round_id>/receipts")
 @require(Cap.VIEW_PROJECT)
 def receipts(project: Project, round_id: int):
-    item = _round(project, round_id)
+    item = round_or_404(project, round_id)
     if not vote_rounds.is_closed(item):
         abort(409)
     return render_template(
@@ -224,7 +311,7 @@ def receipts(project: Project, round_id: int):
 @writes
 @require(Cap.VIEW_PROJECT)
 def ballots_download(project: Project, round_id: int, fmt: str):
-    item = _round(project, round_id)
+    item = round_or_404(project, round_id)
     if not vote_rounds.is_closed(item):
         abort(409)
     name = f"{project.slug}-vote-{item.id}"
@@ -257,10 +344,23 @@ def ballots_download(project: Project, round_id: int, fmt: str):
 @bp.route("/projects/<slug>/votes/<int:round_id>/confirm", methods=["POST"])
 @require(Cap.MANAGE_VOTES)
 def confirm(project: Project, round_id: int):
-    item = _round(project, round_id)
+    """Two steps: the ticked needs are shown with the question; only the answer with
+    confirm=yes marks them confirmed (and records the meeting's decision)."""
+    item = round_or_404(project, round_id)
     check_button()
     ids = [int(x) for x in request.form.getlist("need_id") if x.isdigit()]
     try:
+        if request.form.get("confirm") != "yes":
+            chosen = vote_rounds.needs_to_confirm(item, ids)
+            return no_store(
+                render_template(
+                    "needs/confirm_needs.html",
+                    project=project,
+                    vote=item,
+                    needs=chosen,
+                    meeting=lookups.meeting_of(item),
+                )
+            )
         done = vote_rounds.confirm_top(item, ids, current_user)
     except vote_rounds.RoundError as exc:
         flash(str(exc), "error")
@@ -271,140 +371,3 @@ def confirm(project: Project, round_id: int):
             "success",
         )
     return redirect(url_for("needs.results", slug=project.slug, round_id=item.id))
-
-
-# --- paper ballots ---------------------------------------------------------------------------
-
-
-@bp.route("/projects/<slug>/votes/<int:round_id>/paper", methods=["GET", "POST"])
-@require(Cap.MANAGE_VOTES)
-def paper(project: Project, round_id: int):
-    item = _round(project, round_id)
-    form = PaperSheetForm()
-    error = None
-    if form.validate_on_submit():
-        choices, error = parse_ballot(item, request.form)
-        if error is None:
-            try:
-                paper_ballots.enter_paper_ballot(item, form.sheet_number.data, choices)
-            except vote_rounds.RoundNotOpen:
-                error = _("This vote is not open.")
-            except vote_rounds.BallotError as exc:
-                error = str(exc)
-            else:
-                flash(_("Sheet %(n)d entered.", n=form.sheet_number.data), "success")
-                return redirect(url_for("needs.paper", slug=project.slug, round_id=item.id))
-    context = {
-        "project": project,
-        "vote": item,
-        "form": form,
-        "error": error,
-        "state": vote_rounds.state(item),
-        "turnout": vote_rounds.turnout(item),
-    }
-    return form_page("needs/paper.html", **context)
-
-
-@bp.route("/projects/<slug>/votes/<int:round_id>/print/<sheet>")
-@require(Cap.MANAGE_VOTES)
-def print_sheet(project: Project, round_id: int, sheet: str):
-    item = _round(project, round_id)
-    if sheet not in ("ballot", "tally", "signin"):
-        abort(404)
-    members = vote_rounds.eligible_members(item) if sheet == "signin" else []
-    return no_store(
-        render_template(
-            f"needs/print_{sheet}.html",
-            project=project,
-            vote=item,
-            rows=range(1, 41),
-            members=members,
-            meeting=lookups.meeting_of(item),
-        )
-    )
-
-
-# --- the sign-in list: who took a paper sheet ------------------------------------------------
-
-
-def _sheets_page(project: Project, vote: VoteRound, status: int = 200, **extra: Any):
-    context = {
-        "project": project,
-        "vote": vote,
-        "state": vote_rounds.state(vote),
-        "rows": paper_ballots.sign_in_list(vote),
-        "turnout": vote_rounds.turnout(vote),
-        "guest_form": extra.pop("guest_form", None) or GuestSheetsForm(formdata=None),
-        "error": None,
-        **extra,
-    }
-    return no_store(render_template("needs/sheets.html", **context), status)
-
-
-def _member(project: Project) -> Membership:
-    raw = request.form.get("membership_id", "")
-    return lookups.project_member(project, raw) or abort(404)
-
-
-@bp.route("/projects/<slug>/votes/<int:round_id>/sheets")
-@require(Cap.MANAGE_VOTES)
-def sheets(project: Project, round_id: int):
-    item = _round(project, round_id)
-    if not item.paper_ballots:
-        abort(404)
-    return _sheets_page(project, item)
-
-
-@bp.route("/projects/<slug>/votes/<int:round_id>/sheets/issue", methods=["POST"])
-@require(Cap.MANAGE_VOTES)
-def issue_sheet(project: Project, round_id: int):
-    item = _round(project, round_id)
-    check_button()
-    member = _member(project)
-    try:
-        paper_ballots.issue_sheet(item, member, current_user)
-    except vote_rounds.RoundNotOpen:
-        return _sheets_page(project, item, 409, error=_("This vote is not open."))
-    except vote_rounds.SheetError as exc:
-        return _sheets_page(project, item, 422, error=str(exc))
-    flash(_("%(name)s took a paper sheet.", name=member.user.name), "success")
-    return redirect(url_for("needs.sheets", slug=project.slug, round_id=item.id))
-
-
-@bp.route("/projects/<slug>/votes/<int:round_id>/sheets/return", methods=["POST"])
-@require(Cap.MANAGE_VOTES)
-def return_sheet(project: Project, round_id: int):
-    item = _round(project, round_id)
-    check_button()
-    member = _member(project)
-    try:
-        returned = paper_ballots.return_sheet(item, member, current_user)
-    except vote_rounds.RoundNotOpen:
-        return _sheets_page(project, item, 409, error=_("This vote is not open."))
-    except vote_rounds.SheetError as exc:
-        return _sheets_page(project, item, 422, error=str(exc))
-    if returned:
-        flash(_("The sheet of %(name)s is taken back.", name=member.user.name), "success")
-    return redirect(url_for("needs.sheets", slug=project.slug, round_id=item.id))
-
-
-@bp.route("/projects/<slug>/votes/<int:round_id>/sheets/guests", methods=["POST"])
-@require(Cap.MANAGE_VOTES)
-def guest_sheets(project: Project, round_id: int):
-    item = _round(project, round_id)
-    form = GuestSheetsForm()
-    if not form.validate_on_submit():
-        return _sheets_page(project, item, 422, guest_form=form)
-    try:
-        paper_ballots.issue_guest_sheets(item, form.number.data, current_user)
-    except vote_rounds.RoundNotOpen:
-        return _sheets_page(project, item, 409, error=_("This vote is not open."))
-    except vote_rounds.SheetError as exc:
-        return _sheets_page(project, item, 422, guest_form=form, error=str(exc))
-    flash(
-        ngettext(
-            "%(num)d sheet handed to guests.", "%(num)d sheets handed to guests.", form.number.data
-        ),
-        "success",
-    )
-    return redirect(url_for("needs.sheets", slug=project.slug, round_id=item.id))

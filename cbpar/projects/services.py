@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from types import SimpleNamespace
 from typing import Any
 
+import segno
 from flask import Flask
+from markupsafe import Markup
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from cbpar import audit, registry
 from cbpar.auth import services as auth_services
 from cbpar.auth.models import Invitation, User
+from cbpar.batch import Batch
 from cbpar.db import db, utcnow
 from cbpar.editing import apply_changes
 from cbpar.projects.models import Membership, Project, Village
@@ -32,9 +34,15 @@ VILLAGE_FIELDS = ("name", "code", "aliases", "center_lat", "center_lon")
 
 
 # Features add what is new for them to the project home page (from their integration): a
-# function of (project, membership) returning (template, context) to include, or None to show
-# nothing. Panels show in the order of their `position`, whatever order features register in.
-HomePanel = Callable[[Project, Membership], tuple[str, dict[str, Any]] | None]
+# function of (project, membership, batch) that asks the batch (cbpar.batch.Batch) for the
+# figures and short lists it shows, and returns a function that makes (template, context) from
+# them once the batch is fetched (or None to show nothing), or None to show nothing at all. So
+# every panel's reads go in the overview's one SQL statement (cbpar/projects/overview.py).
+# Panels show in the order of their `position`, whatever order features register in; a panel
+# whose context says `first` comes first, and one that says `now` (a step of the research
+# cycle, e.g. "vote") marks that step as under way.
+PanelContent = tuple[str, dict[str, Any]] | None
+HomePanel = Callable[[Project, Membership, Batch], Callable[[], PanelContent] | None]
 
 
 def _panels(app: Flask | None = None) -> list[tuple[int, HomePanel]]:
@@ -50,19 +58,6 @@ def register_home_panel(app: Flask, panel: HomePanel, position: int) -> None:
 
 def registered_home_panels(app: Flask | None = None) -> list[HomePanel]:
     return [panel for _position, panel in _panels(app)]
-
-
-def home_panels(project: Project, membership: Membership) -> list[tuple[str, SimpleNamespace]]:
-    """The panels to show, each as (template, `panel`). `panel` is a namespace, not the dict: in
-    a template `panel.items` must be the panel's own "items", never the dict's `items` method."""
-    shown_panels = [
-        (template, SimpleNamespace(**context))
-        for panel in registered_home_panels()
-        if (shown := panel(project, membership))
-        for template, context in [shown]
-    ]
-    # A panel asking for the member's action now (e.g. a vote they may still cast) comes first.
-    return sorted(shown_panels, key=lambda item: not getattr(item[1], "first", False))
 
 
 class LastCoordinatorError(ValueError):
@@ -258,6 +253,22 @@ def pending_invitations(project: Project) -> list[Invitation]:
             .order_by(func.lower(Invitation.username), Invitation.id)
         )
     )
+
+
+def is_pending(invitation: Invitation) -> bool:
+    """Not used, not cancelled, not expired: its link still works."""
+    return invitation.used_at is None and invitation.expires_at > utcnow()
+
+
+def invitation_qr(url: str, title: str) -> Markup:
+    """The invitation link as a QR code to scan from the screen: an inline SVG drawn here, so
+    the link never leaves the server (no QR service, no script). Only path data and the
+    escaped `title` are in it, so it is safe to put in a page as it is."""
+    code = segno.make(url, error="m")
+    svg = code.svg_inline(
+        scale=1, border=4, dark="#000", light="#fff", omitsize=True, title=title, svgclass="qr"
+    )
+    return Markup(svg.replace("<svg ", '<svg role="img" ', 1))
 
 
 def get_invitation(project: Project, invitation_id: int) -> Invitation | None:

@@ -8,10 +8,10 @@ from flask_login import current_user
 
 from cbpar.access import require, require_admin, require_login
 from cbpar.forms import EmptyForm, check_button
-from cbpar.projects import bp, services
+from cbpar.projects import bp, overview, services
 from cbpar.projects.forms import MemberForm, ProjectForm, RoleForm, VillageForm
 from cbpar.projects.models import Project
-from cbpar.security import Cap, Role, membership_can
+from cbpar.security import Cap, Role
 from cbpar.web import form_page, no_store, page_number, paginate
 
 
@@ -36,16 +36,16 @@ def new_project():
 @bp.route("/projects/<slug>/")
 @require(Cap.VIEW_PROJECT)
 def home(project: Project):
-    members = []
-    if membership_can(g.membership, Cap.VIEW_MEMBERS):
-        members = services.members(project, 200)
+    found = overview.overview(project, g.membership)
     page = render_template(
         "projects/home.html",
         project=project,
-        members=members,
-        counts=services.member_counts(project),
-        villages=project.villages,
-        panels=services.home_panels(project, g.membership),
+        members=found.members,
+        counts=found.counts,
+        villages=found.villages,
+        panels=found.panels,
+        journey=found.journey,
+        hints=found.hints,
     )
     return no_store(page)  # member names are personal data
 
@@ -127,9 +127,18 @@ def _members_page(project: Project, status: int = 200, **extra):
 
 
 def _with_link(project: Project, invitation, token: str):
-    """The members page with the one-time link, the same for a new or an existing account."""
+    """The members page with the one-time link (to copy, or to scan as a QR code), the same
+    for a new or an existing account. Only this answer ever shows it: the token is not kept."""
+    if not services.is_pending(invitation):
+        return _members_page(project)
     invite_url = url_for("auth.accept_invitation", token=token, _external=True)
-    return _members_page(project, invited=invitation, invite_url=invite_url)
+    title = _("Invitation link for %(username)s", username=invitation.username)
+    return _members_page(
+        project,
+        invited=invitation,
+        invite_url=invite_url,
+        invite_qr=services.invitation_qr(invite_url, title),
+    )
 
 
 @bp.route("/projects/<slug>/members")

@@ -1,11 +1,12 @@
 """Erase a household whose family withdrew consent, everywhere it appears.
 
-The household row, its attachments, the comments on it and every link to or from it are
-deleted; interviews of that family lose their content (the interview module's own erasure:
-notes, interviewee role, language, files, links) and their tie to the household. The audit
-event names counts, never the erased values. On SQLite the transaction runs with
-`secure_delete` so freed space is overwritten with zeros, and once it commits the write-ahead
-log is checkpointed and truncated (db.scrub_after_commit): the values survive in no file.
+The household row, its children with their contact logs, its attachments, the comments on it
+and every link to or from it are deleted; interviews of that family lose their content (the
+interview module's own erasure: notes, interviewee role, language, files, links) and their tie
+to the household. The audit event names counts, never the erased values. On SQLite the
+transaction runs with `secure_delete` so freed space is overwritten with zeros, and once it
+commits the write-ahead log is checkpointed and truncated (db.scrub_after_commit): the values
+survive in no file.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy import delete, select
 
 from cbpar import audit, links
 from cbpar.attachments import services as attachments
+from cbpar.care import services as care
 from cbpar.comments.models import Comment
 from cbpar.db import db, scrub_after_commit, utcnow
 from cbpar.interviews import services as interviews
@@ -47,12 +49,18 @@ def erase_household(household: Household, by: Any) -> dict[str, int]:
         interview.household = None
     attachments.delete_all_for(household)
     links.remove_all(household)
+    care_counts = care.erase_for_household(household_id)
     comments = db.session.execute(
         delete(Comment).where(Comment.target_type == "household", Comment.target_id == household_id)
     ).rowcount
     db.session.delete(household)
     db.session.flush()
-    counts = {"interviews": len(family), "links": link_count, "comments": comments or 0}
+    counts = {
+        "interviews": len(family),
+        "links": link_count,
+        "comments": comments or 0,
+        **care_counts,
+    }
     # The code is deliberately left out: the event says that a household was erased, not which.
     audit.record("household_erased", project=project_id, actor=by, details=counts)
     return counts

@@ -35,6 +35,24 @@ class Choices(dict):
 # Chinese labels the app used before (docs/glossary.md): forms and files that field teams
 # built from them keep importing.
 FORMER_LABELS = {"MigrantParents": {"父母都没有": "none", "父母双方": "both"}}
+# How survey forms write "not known" (KoBo/ODK's `dont_know`, 不清楚 ...): for an enum with an
+# UNKNOWN member (the family answers), these import as unknown rather than being refused.
+UNKNOWN_SPELLINGS = (
+    "not asked",
+    "don't know",
+    "dont know",
+    "dont_know",
+    "do not know",
+    "dk",
+    "n/a",
+    "na",
+    "不知道",
+    "不清楚",
+    "未知",
+    "未问",
+    "未询问",
+    "没问",
+)
 
 
 def choices_of(enum: type[LabelledEnum]) -> Choices:
@@ -49,6 +67,9 @@ def choices_of(enum: type[LabelledEnum]) -> Choices:
                 lookup[str(member.label).strip().lower()] = member
     for former, value in FORMER_LABELS.get(enum.__name__, {}).items():
         lookup.setdefault(former, enum(value))
+    if "unknown" in enum._value2member_map_:
+        for spelling in UNKNOWN_SPELLINGS:
+            lookup.setdefault(spelling, enum("unknown"))
     return lookup
 
 

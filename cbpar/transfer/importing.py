@@ -219,10 +219,10 @@ class _HouseholdPlanner:
         for name in COUNTS:
             data[name] = row.count(name, labels[name])
         data["migrant_parents"] = row.choice(
-            "migrant_parents", labels["migrant_parents"], self.migrant, MigrantParents.NONE
+            "migrant_parents", labels["migrant_parents"], self.migrant, MigrantParents.UNKNOWN
         )
         data["caregiver"] = row.choice(
-            "caregiver", labels["caregiver"], self.caregiver, Caregiver.PARENTS
+            "caregiver", labels["caregiver"], self.caregiver, Caregiver.UNKNOWN
         )
         data["visited_on"] = row.day("visited_on", labels["visited_on"])
         data["consent_on"] = row.day("consent_on", labels["consent_on"])

@@ -9,12 +9,12 @@ report works at every stage of the product.
 
 from __future__ import annotations
 
-import math
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
-from markupsafe import Markup, escape
 from sqlalchemy import func, select
 
 from cbpar import privacy
@@ -24,16 +24,12 @@ from cbpar.mapping import analysis
 from cbpar.mapping import services as mapping
 from cbpar.mapping.models import Facility, FacilityKind
 from cbpar.needs import vote_rounds as needs_rounds
-from cbpar.needs.models import Need, VoteRound
+from cbpar.needs.models import Need, VoteMethod, VoteRound
 from cbpar.projects.models import Project
+from cbpar.transfer import report_map
 
 WITHIN_KM = 5.0
 AUDIENCE = privacy.Audience.PUBLIC
-KIND_COLOURS = {
-    FacilityKind.KINDERGARTEN: "#c0392b",
-    FacilityKind.PRIMARY_SCHOOL: "#2471a3",
-    FacilityKind.CLINIC: "#1e8449",
-}
 
 
 def has_table(name: str) -> bool:
@@ -70,6 +66,45 @@ def accessibility(project: Project) -> dict[str, Any]:
     return {"within_km": WITHIN_KM, "then": then_figures, "now": now_figures}
 
 
+def number(value: Any) -> str:
+    """A figure as people read it, in the locale's digits and separators: 42, not 42.0000;
+    a suppressed one as its words ("fewer than 5"); nothing as an empty string."""
+    if value is None:
+        return ""
+    if isinstance(value, privacy.Hidden):
+        return value.words()
+    if isinstance(value, Decimal):
+        value = value.normalize() if value == value.to_integral() else value
+    return format_decimal(value)
+
+
+def method_label(raw: Any) -> str:
+    """A vote method as its translated name (Borda count, ...), not its key."""
+    try:
+        return str(VoteMethod(str(getattr(raw, "value", raw))).label)
+    except ValueError:
+        return str(raw)
+
+
+def turnout(ballots: int, eligible: int | None, guest_sheets: int) -> str:
+    """Who could vote and how many did, in words: "8 ballots cast. 5 members could vote,
+    and 3 paper sheets were issued to guests." (ballots include guests' paper sheets)."""
+    words = [ngettext("%(num)d ballot cast.", "%(num)d ballots cast.", ballots)]
+    if eligible:
+        words.append(
+            ngettext("%(num)d member could vote.", "%(num)d members could vote.", eligible)
+        )
+    if guest_sheets:
+        words.append(
+            ngettext(
+                "%(num)d paper sheet was issued to a guest.",
+                "%(num)d paper sheets were issued to guests.",
+                guest_sheets,
+            )
+        )
+    return " ".join(words)
+
+
 def vote_rounds(project: Project) -> list[dict[str, Any]] | None:
     if not has_table("vote_round") or not has_table("need"):
         return None
@@ -88,12 +123,14 @@ def vote_rounds(project: Project) -> list[dict[str, Any]] | None:
             eligible = needs_rounds.eligible_count(vote)
         except Exception:  # the needs feature may change its services; the report still prints
             eligible = None
+        ballots = int(result.get("ballots_cast", 0) or 0)
         rounds.append(
             {
                 "title": vote.title,
-                "method": str(result.get("method", vote.method)),
-                "ballots": result.get("ballots_cast", 0),
+                "method": method_label(result.get("method", vote.method)),
+                "ballots": ballots,
                 "eligible": eligible,
+                "turnout": turnout(ballots, eligible, int(vote.guest_sheets or 0)),
                 "ranking": ranking,
                 "closed": vote.closed_at.date(),
             }
@@ -102,7 +139,24 @@ def vote_rounds(project: Project) -> list[dict[str, Any]] | None:
 
 
 def _money(table: dict[str, Any]) -> str:
-    return ", ".join(f"{currency} {amount:,.2f}" for currency, amount in sorted(table.items()))
+    return ", ".join(
+        f"{currency} {format_decimal(amount, format='#,##0.00')}"
+        for currency, amount in sorted(table.items())
+    )
+
+
+def _indicator(indicator: Any, value: Any) -> dict[str, Any]:
+    """An indicator's figures as text: baseline (as recorded) beside the current value."""
+    return {
+        "name": indicator.name,
+        "unit": indicator.unit,
+        "village": indicator.village.name if indicator.village else "",
+        "baseline": _("not recorded") if value.baseline_missing else number(value.baseline),
+        "baseline_as_of": value.baseline_as_of,
+        "current": number(value.current),
+        "current_as_of": value.current_as_of,
+        "target": number(indicator.target),
+    }
 
 
 def initiative_summary(project: Project) -> list[dict[str, Any]]:
@@ -120,9 +174,7 @@ def initiative_summary(project: Project) -> list[dict[str, Any]]:
             {
                 "title": item.title,
                 "status": str(item.status.label),
-                "target": f"{item.currency} {item.budget_target:,.2f}"
-                if item.budget_target
-                else "",
+                "target": _money({item.currency: item.budget_target}) if item.budget_target else "",
                 "received": _money(totals.received),
                 "pledged": _money(totals.pledged),
                 "in_kind": _money(totals.in_kind),
@@ -132,16 +184,7 @@ def initiative_summary(project: Project) -> list[dict[str, Any]]:
                         item.milestones, key=lambda m: m.done_on or m.planned_on or date.max
                     )
                 ],
-                "indicators": [
-                    (
-                        ind.name,
-                        ind.unit,
-                        values[ind.id].baseline,
-                        ind.target,
-                        values[ind.id].current,
-                    )
-                    for ind in item.indicators
-                ],
+                "indicators": [_indicator(ind, values[ind.id]) for ind in item.indicators],
             }
         )
     return summary
@@ -158,70 +201,16 @@ def build(project: Project) -> dict[str, Any]:
         "access": accessibility(project),
         "votes": vote_rounds(project),
         "initiatives": initiative_summary(project),
-        "svg": map_svg(totals, facilities),
+        "svg": report_map.map_svg(totals, facilities, WITHIN_KM),
+        "number": number,
     }
-
-
-# --- the map as SVG --------------------------------------------------------------------------
-
-
-def map_svg(totals: list[dict[str, Any]], facilities: list[Any], width: int = 640) -> Markup:
-    """Villages (circles sized by households) and facilities (squares), drawn to scale."""
-    points = [(t["village"].center_lat, t["village"].center_lon) for t in totals]
-    points = [p for p in points if None not in p] + [(f.lat, f.lon) for f in facilities]
-    if not points:
-        return Markup("")
-    lats, lons = [p[0] for p in points], [p[1] for p in points]
-    mid = math.cos(math.radians((min(lats) + max(lats)) / 2))
-    span_x = max((max(lons) - min(lons)) * mid, 1e-3)
-    span_y = max(max(lats) - min(lats), 1e-3)
-    pad = 40
-    scale = (width - 2 * pad) / max(span_x, span_y)
-    height = int(span_y * scale + 2 * pad)
-
-    def xy(lat: float, lon: float) -> tuple[float, float]:
-        return (pad + (lon - min(lons)) * mid * scale, height - pad - (lat - min(lats)) * scale)
-
-    km = WITHIN_KM  # the scale bar: this many km, at 111.32 km per degree of latitude
-    bar = WITHIN_KM / 111.32 * scale
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
-        f'class="report-map" aria-label="{escape(_("Map of villages and facilities"))}">',
-        f'<rect width="{width}" height="{height}" fill="#fbfaf7" stroke="#999"/>',
-    ]
-    for t in totals:
-        village = t["village"]
-        if village.center_lat is None or village.center_lon is None:
-            continue
-        x, y = xy(village.center_lat, village.center_lon)
-        r = 6 + 2 * math.sqrt(privacy.number(t["households"]))
-        households = privacy.text(t["households"])
-        parts.append(
-            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" fill="#f4d03f" fill-opacity="0.5" '
-            f'stroke="#7d6608"/><text x="{x:.1f}" y="{y - r - 4:.1f}" text-anchor="middle" '
-            f'font-size="13">{escape(village.name)} ({escape(households)})</text>'
-        )
-    for facility in facilities:
-        x, y = xy(facility.lat, facility.lon)
-        colour = KIND_COLOURS.get(facility.kind, "#555")
-        parts.append(
-            f'<rect x="{x - 5:.1f}" y="{y - 5:.1f}" width="10" height="10" fill="{colour}">'
-            f"<title>{escape(facility.name)}</title></rect>"
-            f'<text x="{x + 8:.1f}" y="{y + 4:.1f}" font-size="11">{escape(facility.name)}</text>'
-        )
-    parts.append(
-        f'<line x1="{pad}" y1="{height - 15}" x2="{pad + bar:.1f}" y2="{height - 15}" '
-        f'stroke="#000" stroke-width="3"/><text x="{pad}" y="{height - 20}" font-size="11">'
-        f"{km:g} km</text></svg>"
-    )
-    return Markup("".join(parts))
 
 
 # --- Markdown --------------------------------------------------------------------------------
 
 
 def markdown(data: dict[str, Any]) -> str:
-    t_ = privacy.text  # a figure as words: "fewer than 5" for a suppressed one
+    t_ = number  # a figure as people read it: "fewer than 5" for a suppressed one
     project = data["project"]
     access = data["access"]
     lines = [f"# {project.name}", ""]
@@ -264,11 +253,10 @@ def markdown(data: dict[str, Any]) -> str:
     if data["votes"] is not None:
         lines += [f"## {_('Needs ranking')}", ""]
         for vote in data["votes"]:
-            turnout = f"{vote['ballots']}" + (f" / {vote['eligible']}" if vote["eligible"] else "")
             lines += [
                 f"### {vote['title']}",
                 "",
-                f"{_('Method')}: {vote['method']}; {_('Ballots')}: {turnout}",
+                f"{_('Method')}: {vote['method']}. {vote['turnout']}",
                 "",
             ]
             for place, tier in enumerate(vote["ranking"], start=1):
@@ -285,9 +273,16 @@ def markdown(data: dict[str, Any]) -> str:
             for title, planned, done in item["milestones"]:
                 when = done.isoformat() if done else f"{_('planned')} {planned or '?'}"
                 lines.append(f"- {title}: {when}")
-            for name, unit, baseline, target, current in item["indicators"]:
-                figures = " → ".join(t_(v) for v in (baseline, current) if v is not None)
-                goal = f" ({_('target')} {target})" if target is not None else ""
-                lines.append(f"- {name}: {figures} {unit}{goal}".rstrip())
+            for ind in item["indicators"]:
+                where = f" ({ind['village']})" if ind["village"] else ""
+                baseline = _("baseline %(value)s", value=ind["baseline"] or "—")
+                if ind["baseline_as_of"]:
+                    baseline += f" ({ind['baseline_as_of'].isoformat()})"
+                now = _("now %(value)s", value=ind["current"] or "—")
+                if ind["current_as_of"]:
+                    now += f" ({ind['current_as_of'].isoformat()})"
+                goal = f"; {_('target')} {ind['target']}" if ind["target"] else ""
+                unit = f" {ind['unit']}" if ind["unit"] else ""
+                lines.append(f"- {ind['name']}{where}: {baseline} → {now}{unit}{goal}")
             lines.append("")
     return "\n".join(lines)

@@ -71,24 +71,32 @@
       }).bindTooltip(textNode(f.name)).addTo(map);
       bounds.extend(at);
     });
-    if (data.households) {
-      var renderer = L.canvas({ padding: 0.5 });
-      var within = config.withinKm;
-      data.households.forEach(function (row) {
-        var km = row[2];
+    candidateLayer.eachLayer(function (layer) { bounds.extend(layer.getLatLng()); });
+    var rows = data.households || [];
+    rows.forEach(function (row) { bounds.extend([row[0], row[1]]); });
+    if (bounds.isValid()) { map.fitBounds(bounds, { padding: [20, 20], maxZoom: 15 }); }
+    if (!data.households) { page.dataset.ready = "true"; return; }
+    /* Households are drawn a batch at a time, so the page stays responsive on a slow phone
+       while tens of thousands of points are added. */
+    var renderer = L.canvas({ padding: 0.5 });
+    var within = config.withinKm;
+    var done = 0, BATCH = 5000;
+    function slice() {
+      var end = Math.min(done + BATCH, rows.length);
+      for (var i = done; i < end; i++) {
+        var km = rows[i][2];
         var colour = km === null ? NONE : (km <= within ? WITHIN : BEYOND);
-        var at = L.latLng(row[0], row[1]);
-        L.circleMarker(at, {
+        L.circleMarker([rows[i][0], rows[i][1]], {
           renderer: renderer, radius: 4, weight: 1, color: "#fff", fillColor: colour, fillOpacity: 0.85,
           interactive: false
         }).addTo(map);
-        bounds.extend(at);
-      });
-      page.dataset.households = String(data.households.length);
+      }
+      done = end;
+      if (done < rows.length) { setTimeout(slice, 0); return; }
+      page.dataset.households = String(rows.length);
+      page.dataset.ready = "true";
     }
-    candidateLayer.eachLayer(function (layer) { bounds.extend(layer.getLatLng()); });
-    if (bounds.isValid()) { map.fitBounds(bounds, { padding: [20, 20], maxZoom: 15 }); }
-    page.dataset.ready = "true";
+    slice();
   }
 
   if (config.pointsUrl) {

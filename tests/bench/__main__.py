@@ -217,9 +217,21 @@ def main() -> int:
         report.info("HTML size", f"{len(response.data) / 1000:,.1f} KB")
         report.info("SQL statements", str(count_queries(app, lambda: get(page))))
 
+        from tests.bench import overview as overview_bench
+
+        overview_bench.run(app, client, report, median_seconds, count_queries)
+
+        from tests.bench import care as care_bench
+
+        care_bench.run(app, client, report, median_seconds, count_queries)
+
         from tests.bench import memos as memo_bench
 
         memo_bench.run(app, client, report, median_seconds, count_queries)
+
+        from tests.bench import search_index as search_bench
+
+        search_bench.run(app, client, report, median_seconds, count_queries)
 
         from tests.bench import importing as import_bench
 
@@ -228,6 +240,10 @@ def main() -> int:
         from tests.bench import voting as voting_bench
 
         voting_bench.run(app, client, report, median_seconds, count_queries)
+
+        from tests.bench import mapdata as mapdata_bench
+
+        mapdata_bench.run(app, client, report, median_seconds, count_queries)
 
         with app.app_context():
             db.engine.dispose()

@@ -113,3 +113,12 @@ def log_in(page, username: str, password: str = "demo-password") -> None:
         # The live server is shared: an earlier test may have left this account in Chinese.
         page.get_by_role("button", name="English").click()
         page.wait_for_load_state()
+
+
+def nav_link(page, name: str):
+    """A link of the project navigation; on a phone the menu is opened first (it is a
+    <details> that starts closed there)."""
+    menu = page.locator("details.nav-menu")
+    if menu.count() and not menu.evaluate("node => node.open"):
+        menu.locator("summary").click()
+    return page.get_by_role("navigation", name="Project").get_by_role("link", name=name)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, nav_link
 
 
 def test_observer_reads_transparency_page_on_a_phone(page):
     log_in(page, "observer")
     page.goto("/projects/demo/")
     assert page.get_by_role("heading", name="From needs to results").is_visible()
-    page.get_by_role("navigation", name="Project").get_by_role("link", name="Transparency").click()
+    nav_link(page, "Transparency").click()
     page.wait_for_load_state()
     assert page.get_by_role("heading", name="Build a kindergarten in Shuanghe village").is_visible()
     main = page.locator("main").inner_text()

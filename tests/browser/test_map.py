@@ -17,7 +17,7 @@ def watch_local_failures(page, live_server: str) -> list[str]:
     failed: list[str] = []
 
     def on_failed(request) -> None:
-        if request.url.startswith(live_server) and not request.url.endswith("favicon.svg"):
+        if request.url.startswith(live_server) and "/favicon." not in request.url:
             failed.append(f"{request.url}: {request.failure}")
 
     page.on("requestfailed", on_failed)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, nav_link
 
 
 def test_create_meeting_record_attendance_and_approve_minutes(page):
     log_in(page, "coordinator")
     page.goto("/projects/demo/")
-    page.get_by_role("navigation", name="Project").get_by_role("link", name="Meetings").click()
+    nav_link(page, "Meetings").click()
     page.wait_for_load_state()
     assert page.get_by_role("heading", name="Meetings").is_visible()
 
@@ -45,7 +45,10 @@ def test_create_meeting_record_attendance_and_approve_minutes(page):
     page.wait_for_load_state()
     assert page.get_by_role("heading", name="Agreed").is_visible()
 
-    page.get_by_role("button", name="Approve the minutes").click()
+    page.get_by_role("link", name="Approve the minutes…").click()  # asks first
+    page.wait_for_load_state()
+    assert page.get_by_text("This cannot be undone.").is_visible()
+    page.get_by_role("button", name="Yes, approve the minutes").click()
     page.wait_for_load_state()
     assert page.locator(".status-tag").inner_text() == "Minutes approved"
     assert page.get_by_role("link", name="Correct the minutes").is_visible()

@@ -79,7 +79,7 @@ def _registries(app) -> dict:
             "comment_exclusions": sorted(comment_services.excluded()),
             "globals": sorted(
                 name
-                for name in ("memos_about", "comment_thread", "attachments_of")
+                for name in ("memos_about", "comment_thread", "attachments_of", "children_of")
                 if name in app.jinja_env.globals
             ),
             "filters": sorted(n for n in ("money", "figure") if n in app.jinja_env.filters),
@@ -92,7 +92,7 @@ def test_create_app_fills_the_registries_of_each_app_alone(tmp_path):
     filled = _registries(first)
     assert set(filled["record_types"]) == {
         "village", "household", "facility", "saved_analysis", "memo", "interview", "meeting",
-        "decision", "action_item", "need", "vote_round", "initiative", "milestone",
+        "decision", "action_item", "need", "vote_round", "initiative", "milestone", "programme",
     }  # fmt: skip
     assert set(filled["search"]) == {"household", "memo", "interview", "comment", "minutes", "need"}
     # The home page shows its panels in a fixed order, whatever order features register in.
@@ -101,10 +101,11 @@ def test_create_app_fills_the_registries_of_each_app_alone(tmp_path):
         "cbpar.needs.integration",
         "cbpar.memos.integration",
         "cbpar.initiatives.integration",
+        "cbpar.care.integration",
     ]
     assert filled["attachment_targets"] == ["interview", "memo", "milestone"]
-    assert filled["comment_exclusions"] == ["interview"]
-    assert filled["globals"] == ["attachments_of", "comment_thread", "memos_about"]
+    assert filled["comment_exclusions"] == ["child", "contact_log", "interview"]
+    assert filled["globals"] == ["attachments_of", "children_of", "comment_thread", "memos_about"]
     assert filled["filters"] == ["figure", "money"]
     assert _registries(second) == filled
     with first.app_context():

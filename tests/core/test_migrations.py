@@ -15,13 +15,15 @@ from sqlalchemy.engine import make_url
 from cbpar import migrate
 from cbpar.db import make_engine
 from cbpar.models import Base
+from cbpar.search_index import include_object
 
 POSTGRES_URL = os.environ.get("CBPAR_TEST_DATABASE_URL", "")
 
 
 def _diff(engine) -> list:
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        opts = {"compare_type": True, "include_object": include_object}  # as migrations/env.py
+        context = MigrationContext.configure(connection, opts=opts)
         return compare_metadata(context, Base.metadata)
 
 

@@ -222,7 +222,7 @@ def test_nearest_csv(client, login, team, data, app):
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
     assert rows[0] == [
         "code",
         "village",
@@ -264,7 +264,9 @@ def test_nearest_csv_with_negative_longitudes_is_not_mangled(client, login, team
     login(team["users"][Role.RESEARCHER])
     rows = list(
         csv.reader(
-            io.StringIO(client.get(URL + "/nearest.csv", query_string=QUERY).get_data(as_text=True))
+            io.StringIO(
+                client.get(URL + "/nearest.csv", query_string=QUERY).get_data().decode("utf-8-sig")
+            )
         )
     )
     assert rows[1][2] == "-33.90000" and rows[1][3] == "-70.60000"

@@ -32,8 +32,9 @@ def test_assets_are_local_and_no_cdn(client, login, team, data):
     response = client.get(URL)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    sources = re.findall(r'<script[^>]*\ssrc="([^"]+)"', html)
-    links = re.findall(r'<link[^>]*\shref="([^"]+)"', html)
+    unhashed = re.compile(r"\.[0-9a-f]{12}(?=\.\w+$)")  # url_for adds the file's fingerprint
+    sources = [unhashed.sub("", u) for u in re.findall(r'<script[^>]*\ssrc="([^"]+)"', html)]
+    links = [unhashed.sub("", u) for u in re.findall(r'<link[^>]*\shref="([^"]+)"', html)]
     assert "/static/vendor/leaflet/leaflet.js" in sources
     assert "/static/vendor/leaflet.markercluster/leaflet.markercluster.js" in sources
     assert "/static/js/map.js" in sources
@@ -65,6 +66,7 @@ def test_vendored_files_and_licences_are_served(client, login, team):
         "vendor/leaflet.markercluster/LICENSE",
         "js/map.js",
         "js/analysis.js",
+        "js/map-offline.js",
         "css/map.css",
     ):
         response = client.get(f"/static/{path}")
@@ -172,3 +174,62 @@ def test_chinese_page(client, login, team):
     response = client.get(URL, headers={"Accept-Language": "zh-CN"})
     assert response.status_code == 200
     assert 'lang="zh-Hans"' in response.get_data(as_text=True)
+
+
+# --- issue 15: the map without the internet, the phone layout, the histogram -----------------
+
+
+def _sources(html: str) -> list[str]:
+    return re.findall(r'<script[^>]*\ssrc="([^"]+)"', html)
+
+
+@pytest.mark.parametrize("url", [URL, "/projects/p1/analysis"])
+def test_offline_basemap_script_and_its_data(client, login, team, data, url):
+    login(team["users"][Role.OBSERVER])
+    html = client.get(url).get_data(as_text=True)
+    sources = [s.split("?")[0] for s in _sources(html)]
+    offline = next(i for i, s in enumerate(sources) if "/js/map-offline." in s)
+    page_script = next(i for i, s in enumerate(sources) if re.search(r"/js/(map|analysis)\.", s))
+    # Before the page's script, to hear its "cbpar:map-ready" event.
+    assert offline < page_script
+    config = page_config(html)["offline"]
+    assert config["villagesUrl"] == "/api/v1/projects/p1/villages.geojson"
+    assert config["text"]["legend"] == "Legend"
+    assert (config["facilitiesUrl"] is not None) is (url == URL)
+
+
+def test_scale_is_metric_and_attribution_prefix_neutral(client, login, team, data):
+    login(team["users"][Role.RESEARCHER])
+    html = client.get(URL).get_data(as_text=True)
+    name = re.search(r'data-map="(map_[0-9a-f]+)"', html).group(1)
+    assert f"L.control.scale({{imperial: false, maxWidth: 150}}).addTo({name});" in html
+    prefix = re.search(rf"{name}\.attributionControl\.setPrefix\((.*?)\);", html)
+    assert prefix, "Leaflet's own prefix (with its flag) is replaced"
+    assert json.loads(prefix.group(1)) == '<a href="https://leafletjs.com">Leaflet</a>'
+
+
+def test_map_comes_before_explanations(client, login, team, data):
+    login(team["users"][Role.OBSERVER])
+    html = client.get(URL).get_data(as_text=True)
+    main = html.split('<main id="main"')[1]
+    assert main.index('id="map-page"') < main.index("Your role sees totals per village")
+    assert main.index('id="map-page"') < main.index('id="map-legend"')
+    analysis = client.get("/projects/p1/analysis").get_data(as_text=True)
+    assert analysis.index('id="map-page"') < analysis.index('id="analysis-form"')
+
+
+def test_histogram_bars_are_not_the_header_bar(client, login, team, data):
+    login(team["users"][Role.RESEARCHER])
+    query = {"kind": "kindergarten", "within_km": "5", "as_of": "2024-01-01"}
+    html = client.get("/projects/p1/analysis", query_string=query).get_data(as_text=True)
+    histogram = html.split('id="histogram"')[1].split("</ul>")[0]
+    # `.bar` is the page header's row (padding, centred): it drew empty bands as bars.
+    assert not re.search(r'class="bar[\s"]', histogram)
+    bar = r'class="histogram-bar[^"]*" style="width: ([\d.]+)%"'
+    rows = re.findall(bar + r'.*?class="count">([^<]+)<', histogram, re.S)
+    assert len(rows) >= 5
+    counts = {count for _width, count in rows}
+    assert "0" in counts and counts - {"0"}
+    for width, count in rows:
+        assert (float(width) == 0) is (count == "0"), (width, count)
+    assert max(float(width) for width, _count in rows) == 100

@@ -60,7 +60,7 @@ def test_committee_geojson_has_no_code_or_id_and_rounded_points(client, login, t
 
 def test_committee_exports_have_no_code_or_id_and_rounded_points(client, login, team, household):
     login(team["users"][Role.COMMITTEE])
-    text = client.get(f"{EXPORT}.csv").get_data(as_text=True)
+    text = client.get(f"{EXPORT}.csv").get_data().decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == ["village", "lat", "lon"]
     assert rows[1] == ["Shuanghe", "42.3630", "119.8351"]
@@ -83,7 +83,7 @@ def test_field_workers_still_get_codes_ids_and_full_precision(client, login, tea
     [feature] = body_of(client.get(GEOJSON))["features"]
     assert isinstance(feature["id"], int) and feature["properties"]["code"] == "SH-001"
     assert feature["geometry"]["coordinates"] == [119.83513, 42.36301]
-    rows = list(csv.reader(io.StringIO(client.get(f"{EXPORT}.csv").get_data(as_text=True))))
+    rows = list(csv.reader(io.StringIO(client.get(f"{EXPORT}.csv").get_data().decode("utf-8-sig"))))
     assert rows[0][:4] == ["code", "village", "lat", "lon"]
     assert rows[1][:4] == ["SH-001", "Shuanghe", "42.36301", "119.83513"]
     body = client.get(POINTS, query_string={"kind": "kindergarten", "within_km": "5"}).get_json()
@@ -93,5 +93,5 @@ def test_field_workers_still_get_codes_ids_and_full_precision(client, login, tea
 def test_observer_gets_no_points_at_all(client, login, team, household):
     login(team["users"][Role.OBSERVER])
     assert client.get(GEOJSON).status_code == 403
-    text = client.get(f"{EXPORT}.csv").get_data(as_text=True)
+    text = client.get(f"{EXPORT}.csv").get_data().decode("utf-8-sig")
     assert "lat" not in text.splitlines()[0] and "SH-001" not in text

@@ -311,7 +311,7 @@ def test_household_csv_has_every_field_escapes_formulas_and_is_audited(
     assert response.mimetype == "text/csv"
     assert response.headers["Cache-Control"] == "no-store"
     assert "attachment" in response.headers["Content-Disposition"]
-    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    rows = list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
     assert rows[0]["code"] == "SH-001" and rows[0]["left_behind_children"] == "3"
     assert rows[0]["notes"] == '\'=HYPERLINK("http://x")'
     assert rows[0]["consent_given_by"] == "'+mother"
@@ -323,7 +323,9 @@ def test_household_csv_has_every_field_escapes_formulas_and_is_audited(
 def test_facility_csv(app, client, coordinator, add_facility):
     add_facility(coordinator["project"], name="-1 school", opened_on=date(2008, 9, 1))
     rows = list(
-        csv.DictReader(io.StringIO(client.get(f"{BASE}/facilities.csv").get_data(as_text=True)))
+        csv.DictReader(
+            io.StringIO(client.get(f"{BASE}/facilities.csv").get_data().decode("utf-8-sig"))
+        )
     )
     assert rows == [
         {

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from cbpar.needs.models import VoteMethod
 
+CLOSE = {"confirm": "yes"}  # the answer on the "close the vote?" page
+
 ZH = {"Accept-Language": "zh-CN,zh;q=0.9"}
 
 
@@ -35,7 +37,7 @@ def test_results_table_heads_its_first_column_with_place_as_rank(client, login, 
     client.post(f"/projects/p1/votes/{round_id}/ballot", data=rank_form([needs[2], needs[0]]))
     client.post("/logout")
     login("coordinator")
-    client.post(f"/projects/p1/votes/{round_id}/close")
+    client.post(f"/projects/p1/votes/{round_id}/close", data=CLOSE)
     html = client.get(f"/projects/p1/votes/{round_id}/results", headers=ZH).get_data(as_text=True)
     assert '<th scope="col">名次</th>' in html
     assert ">地点<" not in html

@@ -15,9 +15,10 @@ from datetime import timedelta
 from decimal import Decimal
 
 from cbpar import csvout
+from cbpar.care.models import Child, ChildSex
 from cbpar.db import db, utcnow
 from cbpar.initiatives.models import Initiative
-from cbpar.mapping.models import Facility, FacilityKind, Household
+from cbpar.mapping.models import Caregiver, Facility, FacilityKind, Household, MigrantParents
 from cbpar.needs.models import Ballot, Need, NeedCategory, VoteMethod, VoteOption, VoteRound
 from cbpar.projects.models import Village
 
@@ -29,6 +30,7 @@ KNOWN_CSV_ROUTES = {
     "transfer.export_households",
     "transfer.export_facilities",
     "needs.ballots_download",
+    "care.children_csv",
 }
 
 
@@ -55,16 +57,31 @@ def _seed(app, project_id: int) -> int:
             )
             db.session.add(village)
             db.session.flush()
+            household = Household(
+                project_id=project_id,
+                village_id=village.id,
+                number=1,
+                code=f"{start}H{i}",
+                lat=42.3 + i / 100,
+                lon=119.8,
+                consent_given_by=f"{start}cmd|' /C calc'!A0",
+                notes=f"{start}1+1",
+            )
+            db.session.add(household)
+            db.session.flush()
             db.session.add(
-                Household(
+                Child(
                     project_id=project_id,
-                    village_id=village.id,
+                    household_id=household.id,
                     number=1,
-                    code=f"{start}H{i}",
-                    lat=42.3 + i / 100,
-                    lon=119.8,
+                    code=f"{start}H{i}-1",
+                    birth_year=2020,
+                    sex=ChildSex.GIRL,
+                    school=f"{start}SUM(1,2)",
+                    grade=f"{start}1",
+                    parents_away=MigrantParents.BOTH,
+                    caregiver=Caregiver.GRANDPARENTS,
                     consent_given_by=f"{start}cmd|' /C calc'!A0",
-                    notes=f"{start}1+1",
                 )
             )
             db.session.add(

@@ -31,6 +31,8 @@ from cbpar.projects.models import Membership, Project
 from cbpar.security import Role
 from tests.helpers import fresh_app
 
+CLOSE = {"confirm": "yes"}  # the answer on the "close the vote?" page
+
 
 def rank_form(order: list[int]) -> dict[str, str]:
     return {f"rank_{need_id}": str(i + 1) for i, need_id in enumerate(order)}
@@ -212,7 +214,7 @@ def test_results_show_online_paper_and_eligible(app, client, login, needs, make_
     client.post(f"/projects/p1/votes/{round_id}/sheets/guests", data={"number": 1})
     _paper(client, round_id, 1, [needs[1]])
     _paper(client, round_id, 2, [needs[2]])
-    client.post(f"/projects/p1/votes/{round_id}/close")
+    client.post(f"/projects/p1/votes/{round_id}/close", data=CLOSE)
     page = client.get(f"/projects/p1/votes/{round_id}/results").get_data(as_text=True)
     table = page.split('id="turnout"')[1].split("</table>")[0]
     for label, value in (

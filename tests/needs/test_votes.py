@@ -21,6 +21,8 @@ from cbpar.needs.models import (
     VoteRound,
 )
 
+CLOSE = {"confirm": "yes"}  # the answer on the "close the vote?" page
+
 
 def rank_form(order: list[int]) -> dict[str, str]:
     return {f"rank_{need_id}": str(i + 1) for i, need_id in enumerate(order)}
@@ -83,7 +85,7 @@ def test_observer_and_non_eligible_cannot_vote(client, login, needs, make_round)
 def test_after_close_every_submission_is_409(client, login, needs, make_round):
     round_id = make_round()
     login("coordinator")
-    assert client.post(f"/projects/p1/votes/{round_id}/close").status_code == 302
+    assert client.post(f"/projects/p1/votes/{round_id}/close", data=CLOSE).status_code == 302
     client.post("/logout")
     login("committee")
     response = client.post(f"/projects/p1/votes/{round_id}/ballot", data=rank_form(needs))
@@ -99,7 +101,7 @@ def test_results_hidden_until_close_then_shown_and_cached(client, login, needs, 
     assert client.get(f"/projects/p1/votes/{round_id}/ballots.csv").status_code == 409
     client.post("/logout")
     login("coordinator")
-    client.post(f"/projects/p1/votes/{round_id}/close")
+    client.post(f"/projects/p1/votes/{round_id}/close", data=CLOSE)
     with app.app_context():
         vote = db.session.get(VoteRound, round_id)
         assert vote.closed_at is not None
@@ -136,7 +138,7 @@ def test_receipts_published_and_ballots_download_shuffled_anonymous(
         f"/projects/p1/votes/{round_id}/paper", data={"sheet_number": 2, **rank_form([needs[0]])}
     )
     assert again.status_code == 422 and b"already entered" in again.data
-    client.post(f"/projects/p1/votes/{round_id}/close")
+    client.post(f"/projects/p1/votes/{round_id}/close", data=CLOSE)
     receipts = client.get(f"/projects/p1/votes/{round_id}/receipts")
     assert receipt.encode() in receipts.data and b"P-1" in receipts.data
     body = client.get(f"/projects/p1/votes/{round_id}/ballots.csv").get_data(as_text=True)
@@ -174,8 +176,11 @@ def test_confirm_top_needs_records_a_decision(client, login, needs, make_round, 
     )
     with app.app_context():  # still open: nothing confirmed
         assert db.session.get(Need, needs[0]).status != NeedStatus.CONFIRMED
-    client.post(f"/projects/p1/votes/{round_id}/close")
-    client.post(f"/projects/p1/votes/{round_id}/confirm", data={"need_id": [needs[0], needs[1]]})
+    client.post(f"/projects/p1/votes/{round_id}/close", data=CLOSE)
+    client.post(
+        f"/projects/p1/votes/{round_id}/confirm",
+        data={"need_id": [needs[0], needs[1]], "confirm": "yes"},
+    )
     with app.app_context():
         assert db.session.get(Need, needs[0]).status == NeedStatus.CONFIRMED
         assert db.session.get(Need, needs[1]).status == NeedStatus.CONFIRMED
@@ -218,7 +223,7 @@ def test_print_sheets_and_results_for_observers(client, login, needs, make_round
     assert ballot.status_code == 200 and b"Sheet number" in ballot.data
     tally = client.get(f"/projects/p1/votes/{round_id}/print/tally")
     assert tally.status_code == 200 and b"Library" in tally.data
-    client.post(f"/projects/p1/votes/{round_id}/close")
+    client.post(f"/projects/p1/votes/{round_id}/close", data=CLOSE)
     client.post("/logout")
     login("observer")
     assert client.get(f"/projects/p1/votes/{round_id}/results").status_code == 200
@@ -257,7 +262,7 @@ def test_results_page_queries_do_not_grow_with_the_options(client, login, app, t
         db.session.commit()
     login("coordinator")
     for round_id in (small, big):
-        client.post(f"/projects/p1/votes/{round_id}/close")
+        client.post(f"/projects/p1/votes/{round_id}/close", data=CLOSE)
 
     def count(round_id: int) -> int:
         statements: list[str] = []

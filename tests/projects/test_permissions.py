@@ -34,6 +34,8 @@ EXPECTED = {
     Cap.READ_INITIATIVES: {C, R, F, M, OBS},
     Cap.VIEW_PROJECT: {C, R, F, M, OBS},
     Cap.VIEW_MEMBERS: {C, R, F, M},
+    Cap.SEE_CHILDREN: {C, R, F},
+    Cap.RECORD_CARE: {C, R, F},
 }
 
 
@@ -57,6 +59,9 @@ PAGES = [
     ("GET", "/projects/p1/settings", Cap.MANAGE_PROJECT),
     ("GET", "/projects/p1/members", Cap.MANAGE_PROJECT),
     ("GET", "/projects/p1/villages/new", Cap.MANAGE_PROJECT),
+    ("GET", "/projects/p1/children", Cap.SEE_CHILDREN),
+    ("GET", "/projects/p1/children/new", Cap.RECORD_CARE),
+    ("GET", "/projects/p1/follow-ups", Cap.SEE_CHILDREN),
 ]
 
 

@@ -289,7 +289,7 @@ def test_geojson_export_has_every_csv_field(client, login, team, app):
         )
         db.session.commit()
     login(team["users"][Role.RESEARCHER])
-    csv_header = client.get("/projects/p1/export/households.csv").get_data(as_text=True)
+    csv_header = client.get("/projects/p1/export/households.csv").get_data().decode("utf-8-sig")
     csv_fields = set(csv_header.splitlines()[0].split(",")) - {"lat", "lon"}
     body = json.loads(client.get("/projects/p1/export/households.geojson").get_data())
     properties = body["features"][0]["properties"]

@@ -41,7 +41,7 @@ HOUSEHOLD_FIELDS: dict[str, Schema] = {
     "children_under_6": INT,
     "children_6_17": INT,
     "left_behind_children": INT,
-    "migrant_parents": enum("none", "father", "mother", "both"),
+    "migrant_parents": enum("none", "father", "mother", "both", "unknown"),
     "caregiver": STR,
     "visited_on": null(DATE),
     "consent_on": null(DATE),
@@ -123,7 +123,7 @@ def paths() -> dict[str, Any]:
                 },
                 params=[
                     query("village", "A village id.", INT),
-                    query("migrant_parents", "none, father, mother or both."),
+                    query("migrant_parents", "none, father, mother, both or unknown."),
                     query("sort", "code (default) or another column."),
                     *PAGING,
                 ],

@@ -98,6 +98,8 @@ SCHEMAS: dict[str, Schema] = {
                         "current": FIGURE,
                         "baseline_as_of": null(DATE),
                         "current_as_of": null(DATE),
+                        "village_id": null(INT),
+                        "village": null(STR),
                     }
                 )
             ),

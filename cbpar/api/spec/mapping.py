@@ -47,6 +47,21 @@ SCHEMAS: dict[str, Schema] = {
         },
         {"small_numbers_suppressed": BOOL},
     ),
+    # The map page's compact household points (docs/api.md, "Compact household points").
+    "HouseholdPoints": obj(
+        {
+            "format": enum("cbpar-points"),
+            "format_version": INT,
+            "details": BOOL,
+            "scale": INT,
+            "villages": arr(obj({"name": STR})),
+            "count": INT,
+            "village": arr(INT),
+            "lat": arr(INT),
+            "lon": arr(INT),
+        },
+        {"style": arr(INT)},
+    ),
     "AccessibilityPoints": obj(
         {
             "within_km": NUM,
@@ -68,6 +83,15 @@ def paths() -> dict[str, Any]:
                 ref("FeatureCollection"),
                 media="application/geo+json",
                 params=[query("bbox", "minLon,minLat,maxLon,maxLat in degrees.")],
+                etag=True,
+            ),
+        },
+        "/projects/{slug}/households.points.json": {
+            "parameters": project,
+            "get": op(
+                "Map",
+                "Household points for the map page, compact (columns of delta-coded integers)",
+                ref("HouseholdPoints"),
                 etag=True,
             ),
         },
