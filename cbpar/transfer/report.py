@@ -118,7 +118,11 @@ def vote_rounds(project: Project) -> list[dict[str, Any]] | None:
         .order_by(VoteRound.closed_at)
     ):
         result = vote.result or {}
-        ranking = [[titles.get(i, str(i)) for i in tier] for tier in result.get("ranking", [])]
+        # Tied needs share a place and the next place skips (1, 1, 3), as on the results page.
+        ranking, place = [], 1
+        for tier in result.get("ranking", []):
+            ranking.append({"place": place, "needs": [titles.get(i, str(i)) for i in tier]})
+            place += len(tier)
         try:
             eligible = needs_rounds.eligible_count(vote)
         except Exception:  # the needs feature may change its services; the report still prints
@@ -259,8 +263,8 @@ def markdown(data: dict[str, Any]) -> str:
                 f"{_('Method')}: {vote['method']}. {vote['turnout']}",
                 "",
             ]
-            for place, tier in enumerate(vote["ranking"], start=1):
-                lines.append(f"{place}. {' = '.join(tier)}")
+            for row in vote["ranking"]:
+                lines.append(f"{row['place']}. {' = '.join(row['needs'])}")
             lines.append("")
     if data["initiatives"]:
         lines += [f"## {_('Initiatives, funding and milestones')}", ""]

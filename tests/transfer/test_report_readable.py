@@ -144,3 +144,20 @@ def test_numbers_follow_the_locale(app):
         assert method_label("borda") == "Borda count"
         with force_locale("de"):  # a locale with other separators proves they are the locale's
             assert number(Decimal("1234567.5")) == "1.234.567,5"
+
+
+def test_tied_needs_share_a_place_in_the_report(demo):
+    """The same rank convention as the results page: 1, 1, 3 (not 1, 2, 3)."""
+    from cbpar.needs.models import VoteRound
+
+    with demo.app_context():
+        vote = db.session.scalar(select(VoteRound).where(VoteRound.closed_at.is_not(None)))
+        ids = [option.need_id for option in vote.options][:3]
+        vote.result = {**(vote.result or {}), "ranking": [ids[:2], ids[2:]]}
+        db.session.commit()
+    markdown = _get(demo, "/projects/demo/report.md")
+    places = re.findall(r"^(\d+)\. .+ = .+$|^(\d+)\. ", markdown, re.M)
+    assert re.search(r"^1\. .+ = .+$", markdown, re.M) and re.search(r"^3\. ", markdown, re.M)
+    assert not re.search(r"^2\. ", markdown, re.M), places
+    html = _get(demo, "/projects/demo/report")
+    assert '<li value="1">' in html and '<li value="3">' in html
