@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal_column, select
 
 from cbpar import privacy
 from cbpar.care import programmes, volunteers
@@ -50,9 +50,11 @@ def period(today: date, raw_from: str | None, raw_to: str | None) -> tuple[date,
 
 def _month(column: Any) -> Any:
     """YYYY-MM of a date or timestamp column (SQLite stores both as ISO text: a prefix)."""
+    # Literal arguments, not bound parameters: PostgreSQL matches a GROUP BY expression to the
+    # SELECT's only when they are written the same, and two parameters are two expressions.
     if db.engine.dialect.name == "postgresql":
-        return func.to_char(column, "YYYY-MM")
-    return func.substr(column, 1, 7)
+        return func.to_char(column, literal_column("'YYYY-MM'"))
+    return func.substr(column, literal_column("1"), literal_column("7"))
 
 
 def _bounds(project: Any, start: date, end: date) -> tuple[datetime, datetime]:
