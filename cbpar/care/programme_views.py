@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from cbpar.access import require
 from cbpar.care import bp, programmes, volunteers
 from cbpar.care.forms import EnrolForm, ProgrammeForm, SessionForm
-from cbpar.care.models import AttendanceStatus, Child, Programme
+from cbpar.care.models import AttendanceStatus, Child, ContactKind, Programme
 from cbpar.db import db
 from cbpar.editing import EditConflict, posted_version
 from cbpar.forms import EmptyForm, check_button
@@ -254,6 +254,23 @@ def blank_sheet(project: Project, programme_id: int):
         "day": day,
     }
     return no_store(render_template("care/blank_sheet.html", **context))
+
+
+@bp.route("/projects/<slug>/programmes/<int:programme_id>/contact-sheet")
+@require(Cap.SEE_CHILDREN)
+def contact_sheet(project: Project, programme_id: int):
+    """A contact-log sheet to print for the programme's children: calls and visits written on
+    paper in the village, entered later on each child's page."""
+    record = _programme(project, programme_id)
+    day = project_today(project)
+    context = {
+        "project": project,
+        "programme": record,
+        "enrolments": programmes.enrolments_on(record, day),
+        "day": day,
+        "kinds": list(ContactKind),
+    }
+    return no_store(render_template("care/contact_sheet.html", **context))
 
 
 @bp.route("/projects/<slug>/sessions/<int:session_id>/sheet")

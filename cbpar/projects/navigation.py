@@ -132,6 +132,7 @@ _SECTION_OF_ENDPOINT = {
     "care.programme_new": "programmes",
     "care.programme_edit": "programmes",
     "care.blank_sheet": "programmes",
+    "care.contact_sheet": "programmes",
     "care.session_new": "programmes",
     "care.session": "programmes",
     "care.session_sheet": "programmes",

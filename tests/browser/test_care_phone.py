@@ -62,3 +62,20 @@ def test_attendance_is_one_tap_per_child_on_a_phone(page):
     main = page.locator("main").inner_text()
     assert "Session saved." in main and f"1 of {listed}" in main
     assert page.js_errors == []
+
+
+def test_the_care_pages_speak_chinese_on_a_phone(page):
+    log_in(page, "fieldworker")
+    page.goto("/projects/demo/follow-ups")
+    page.get_by_role("button", name="简体中文").click()
+    page.wait_for_load_state()
+    main = page.locator("main").inner_text()
+    assert "待回访" in main and "没达到联系要求" in main and "和父母通话" in main
+    assert "Follow-ups" not in main and "Log a contact" not in main
+    page.goto("/projects/demo/programmes")
+    page.get_by_role("link", name="4:30 classroom").click()
+    page.get_by_role("link", name="记录一次活动").click()
+    form = page.locator("main").inner_text()
+    assert "谁来了" in form and "到场" in form and "Present" not in form
+    _fits(page)
+    assert page.js_errors == []

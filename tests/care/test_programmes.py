@@ -178,3 +178,16 @@ def test_a_paper_sheet_number_is_entered_once(app, team, add_household):
     )
     with app.app_context():
         assert db.session.scalar(select(func.count(ProgrammeSession.id))) == 1
+
+
+def test_the_contact_log_sheet_lists_the_children_for_the_field_team_only(app, team, add_household):
+    household = add_household(team["project"])
+    c = as_user(app, "field_worker")
+    add_child(c, household)
+    programme_id = new_programme(c)
+    enrol(c, programme_id, f"{household.code}-1", TODAY.isoformat())
+    url = f"/projects/p1/programmes/{programme_id}/contact-sheet"
+    sheet = c.get(url).get_data(as_text=True)
+    assert f"{household.code}-1" in sheet and "Video call with a parent" in sheet
+    assert "Xiaohong-canary" not in sheet  # the sheet names children by code only
+    assert as_user(app, "committee").get(url).status_code == 403
