@@ -7,6 +7,7 @@ ContactForm. Every POST accepts a `client_id` and creates its record once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -15,13 +16,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from cbpar.access import require, require_login
-from cbpar.api import bp, idempotency
+from cbpar.api import bp
 from cbpar.api.writing import (
     add_errors,
     answer,
     bad_request,
     bind,
     check_fields,
+    created_once,
     json_body,
     member_project,
     page_of,
@@ -127,22 +129,17 @@ def children_api(project: Project):
 
 def _create_child(project: Project):
     body = json_body()
-    client_id = idempotency.client_id_of(body)
-    found = idempotency.existing(project, "child", client_id)
-    created = False
-    if found is None:
+
+    def make() -> Callable[[], Any]:
         household = services.household_for(project, body.get("household_id"))
         if not isinstance(body.get("household_id"), int) or household is None:
             raise bad_request(
                 "household_id", _("household_id: the id of a household of this project.")
             )
         form = _checked_child_form(project, _child_values(None, body))
-        found, created = idempotency.create_once(
-            project,
-            "child",
-            client_id,
-            lambda: services.create_child(project, household, form.data_dict(), current_user),
-        )
+        return lambda: services.create_child(project, household, form.data_dict(), current_user)
+
+    found, created = created_once(project, "child", body, make)
     child = services.get_child(project, found) or abort(404)
     return answer(
         child_json(child),
@@ -193,10 +190,8 @@ def contacts(child_id: int):
         abort(403)
     body = json_body()
     check_fields(body, API_CONTACT_FIELDS)
-    client_id = idempotency.client_id_of(body)
-    found = idempotency.existing(project, "contact", client_id)
-    created = False
-    if found is None:
+
+    def make() -> Callable[[], Any]:
         values = {k: v for k, v in body.items() if k in API_CONTACT_FIELDS and k != "with"}
         values["with_whom"] = body.get("with")
         form = bind(ContactForm, values)
@@ -205,11 +200,8 @@ def contacts(child_id: int):
             services.contact_problems(form.data_dict(), project_today(project)) if valid else {}
         )
         add_errors(form, problems, valid)
-        found, created = idempotency.create_once(
-            project,
-            "contact",
-            client_id,
-            lambda: services.add_contact(record, form.data_dict(), current_user),
-        )
+        return lambda: services.add_contact(record, form.data_dict(), current_user)
+
+    found, created = created_once(project, "contact", body, make)
     contact = services.get_contact(project, found) or abort(404)
     return answer(contact_json(contact), 201 if created else 200)

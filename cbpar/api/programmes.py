@@ -5,6 +5,7 @@ Session times are ISO 8601 with an offset (UTC if none is given)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -14,8 +15,15 @@ from flask_login import current_user
 
 from cbpar import privacy
 from cbpar.access import require, require_login
-from cbpar.api import bp, idempotency
-from cbpar.api.writing import answer, bad_request, check_fields, json_body, member_project
+from cbpar.api import bp
+from cbpar.api.writing import (
+    answer,
+    bad_request,
+    check_fields,
+    created_once,
+    json_body,
+    member_project,
+)
 from cbpar.care import figures, programmes, volunteers
 from cbpar.care.models import (
     AttendanceStatus,
@@ -137,10 +145,8 @@ def programmes_api(project: Project):
         return answer({"programmes": [programme_json(p) for p in rows]})
     body = json_body()
     check_fields(body, PROGRAMME_FIELDS)
-    client_id = idempotency.client_id_of(body)
-    found = idempotency.existing(project, "programme", client_id)
-    created = False
-    if found is None:
+
+    def make() -> Callable[[], Any]:
         name = _text(body, "name", 200).strip()
         if not name:
             raise bad_request("name", _("name: required."))
@@ -157,17 +163,22 @@ def programmes_api(project: Project):
             "ends_on": _day(body, "ends_on"),
         }
         targets = _targets(body)
-        try:
-            found, created = idempotency.create_once(
-                project,
-                "programme",
-                client_id,
-                lambda: programmes.create_programme(project, data, targets, current_user),
-            )
-        except programmes.CareError as exc:
-            raise bad_request(exc.field, f"{exc.field}: {exc.message}") from None
+        return lambda: programmes.create_programme(project, data, targets, current_user)
+
+    found, created = created_once(project, "programme", body, make)
     programme = programmes.get_programme(project, found) or abort(404)
     return answer(programme_json(programme), 201 if created else 200)
+
+
+# The fields of services and care's rules, as the API names them.
+API_FIELDS = {"child": "child_id"}
+
+
+@bp.errorhandler(programmes.CareError)
+def _care_problem(exc: programmes.CareError) -> Any:
+    """A rule of services and care refused the record (nothing was saved): a 400 naming it."""
+    field = API_FIELDS.get(exc.field, exc.field)
+    return bad_request(field, f"{field}: {exc.message}").response
 
 
 def _load(programme_id: int) -> tuple[Programme, Project]:
@@ -184,24 +195,16 @@ def enrolments_api(programme_id: int):
     programme, project = _load(programme_id)
     body = json_body()
     check_fields(body, ("child_id", "starts_on"))
-    client_id = idempotency.client_id_of(body)
-    found = idempotency.existing(project, "enrolment", client_id)
-    created = False
-    if found is None:
+
+    def make() -> Callable[[], Any]:
         child_id = _id_or_none(body, "child_id")
         child = db.session.get(Child, child_id) if child_id is not None else None
         if child is None or child.project_id != project.id:
             raise bad_request("child_id", _("child_id: the id of a child of this project."))
         starts_on = _day(body, "starts_on", required=True)
-        try:
-            found, created = idempotency.create_once(
-                project,
-                "enrolment",
-                client_id,
-                lambda: programmes.enrol(programme, child, starts_on, current_user),
-            )
-        except programmes.CareError as exc:
-            raise bad_request("child_id", f"child_id: {exc.message}") from None
+        return lambda: programmes.enrol(programme, child, starts_on, current_user)
+
+    found, created = created_once(project, "enrolment", body, make)
     enrolment = programmes.get_enrolment(project, found) or abort(404)
     result = {
         "id": enrolment.id,
@@ -266,10 +269,8 @@ def sessions_api(programme_id: int):
     programme, project = _load(programme_id)
     body = json_body()
     check_fields(body, SESSION_FIELDS)
-    client_id = idempotency.client_id_of(body)
-    found = idempotency.existing(project, "session", client_id)
-    created = False
-    if found is None:
+
+    def make() -> Callable[[], Any]:
         starts_at = _moment(body, "starts_at", required=True)
         guardians = body.get("guardians") or 0
         if (
@@ -292,17 +293,11 @@ def sessions_api(programme_id: int):
         attendance = _attendance(body)
         helpers = _helpers(body)
         day = to_local(starts_at, project).date()
-        try:
-            found, created = idempotency.create_once(
-                project,
-                "session",
-                client_id,
-                lambda: programmes.record_session(
-                    programme, data, attendance, current_user, day, volunteers=helpers
-                ),
-            )
-        except programmes.CareError as exc:
-            raise bad_request(exc.field, f"{exc.field}: {exc.message}") from None
+        return lambda: programmes.record_session(
+            programme, data, attendance, current_user, day, volunteers=helpers
+        )
+
+    found, created = created_once(project, "session", body, make)
     session = programmes.get_session(project, found) or abort(404)
     result = {
         "id": session.id,
@@ -340,10 +335,8 @@ def volunteers_api(project: Project):
         return answer({"volunteers": [volunteer_json(v) for v in rows]})
     body = json_body()
     check_fields(body, ("display_name", "kind", "village_id", "active_from", "active_to"))
-    client_id = idempotency.client_id_of(body)
-    found = idempotency.existing(project, "volunteer", client_id)
-    created = False
-    if found is None:
+
+    def make() -> Callable[[], Any]:
         if body.get("kind", "other") not in {k.value for k in VolunteerKind}:
             raise bad_request("kind", _("kind: volunteer_mother, student_tutor, teacher or other."))
         data = {
@@ -353,15 +346,9 @@ def volunteers_api(project: Project):
             "active_from": _day(body, "active_from"),
             "active_to": _day(body, "active_to"),
         }
-        try:
-            found, created = idempotency.create_once(
-                project,
-                "volunteer",
-                client_id,
-                lambda: volunteers.create_volunteer(project, data, current_user),
-            )
-        except programmes.CareError as exc:
-            raise bad_request(exc.field, f"{exc.field}: {exc.message}") from None
+        return lambda: volunteers.create_volunteer(project, data, current_user)
+
+    found, created = created_once(project, "volunteer", body, make)
     volunteer = volunteers.get_volunteer(project, found) or abort(404)
     return answer(volunteer_json(volunteer), 201 if created else 200)
 
@@ -375,10 +362,8 @@ def diary_api(volunteer_id: int):
         abort(403)
     body = json_body()
     check_fields(body, ("on", "services", "hours", "reflection", "session_id"))
-    client_id = idempotency.client_id_of(body)
-    found = idempotency.existing(project, "diary_entry", client_id)
-    created = False
-    if found is None:
+
+    def make() -> Callable[[], Any]:
         hours = body.get("hours")
         if not isinstance(hours, int | float) or isinstance(hours, bool):
             raise bad_request("hours", _("Hours: a number from 0 to 24, e.g. 1.5."))
@@ -389,15 +374,9 @@ def diary_api(volunteer_id: int):
             "reflection": _text(body, "reflection", 20_000),
             "session_id": _id_or_none(body, "session_id"),
         }
-        try:
-            found, created = idempotency.create_once(
-                project,
-                "diary_entry",
-                client_id,
-                lambda: volunteers.add_diary(volunteer, data, current_user),
-            )
-        except programmes.CareError as exc:
-            raise bad_request(exc.field, f"{exc.field}: {exc.message}") from None
+        return lambda: volunteers.add_diary(volunteer, data, current_user)
+
+    found, created = created_once(project, "diary_entry", body, make)
     entry = db.session.get(DiaryEntry, found) or abort(404)
     result = {
         "id": entry.id,

@@ -12,6 +12,7 @@ hook: bearer-only requests need none, cookie sessions send the token). Problems 
   "errors": {field: [messages]}}`` (the memo endpoints' shape, with every error listed).
 - ``bind(form_class, values, **kwargs)`` and ``add_errors(form, {field: message}, valid)``:
   for rules beyond the form (consent), reported in the same answer as the form's errors.
+- ``created_once(project, kind, body, make)``: a create-once POST (``client_id``).
 - ``version_of(body)``: the integer `version` a PUT is based on, or a 400.
 - ``conflict(message, current, yours_version)``: a 409 with the stored record and versions.
 - ``answer(obj, status=200, location=None)``: a no-store JSON answer.
@@ -148,6 +149,20 @@ def add_errors(form: Any, problems: dict[str, Any], valid: bool = True) -> None:
     for name, message in problems.items():
         errors.setdefault(name, []).append(message)
     raise errors_problem(errors)
+
+
+def created_once(
+    project: Any, kind: str, body: dict[str, Any], make: Callable[[], Callable[[], Any]]
+) -> tuple[int, bool]:
+    """A POST that creates a record once per `client_id`: (the record's id, created now?).
+
+    `make()` checks the body (raising a 400) and returns the function that creates the record;
+    neither runs when this client id already made one (the stored record is the answer)."""
+    client_id = idempotency.client_id_of(body)
+    found = idempotency.existing(project, kind, client_id)
+    if found is not None:
+        return found, False
+    return idempotency.create_once(project, kind, client_id, make())
 
 
 def version_of(body: dict[str, Any]) -> int:

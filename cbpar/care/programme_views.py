@@ -40,16 +40,7 @@ def _refused(form: Any, exc: programmes.CareError) -> None:
 @require(Cap.SEE_CHILDREN)
 def programmes_index(project: Project):
     rows = list(db.session.scalars(programmes.programmes_query(project)))
-    counts = dict(
-        db.session.execute(
-            select(programmes.Enrolment.programme_id, func.count())
-            .where(
-                programmes.Enrolment.project_id == project.id,
-                programmes.Enrolment.ends_on.is_(None),
-            )
-            .group_by(programmes.Enrolment.programme_id)
-        ).all()
-    )
+    counts = programmes.enrolled_counts(project)
     today = project_today(project)
     gaps = programmes.target_gaps(project, today)
     context = {"project": project, "programmes": rows, "enrolled": counts, "gaps": gaps}

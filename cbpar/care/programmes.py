@@ -117,6 +117,17 @@ def choices(project: Any) -> dict[str, list[tuple[int, str]]]:
     }
 
 
+def enrolled_counts(project: Any) -> dict[int, int]:
+    """Programme id -> children enrolled with no end date (the programmes list)."""
+    return dict(
+        db.session.execute(
+            select(Enrolment.programme_id, func.count())
+            .where(Enrolment.project_id == project.id, Enrolment.ends_on.is_(None))
+            .group_by(Enrolment.programme_id)
+        ).all()
+    )
+
+
 def enrolments_on(programme: Programme, day: date) -> list[Enrolment]:
     """Children enrolled on `day`, by code (withdrawn children included, marked on pages)."""
     return list(

@@ -153,20 +153,6 @@ def follow_ups_query(project: Any, today: date, within_days: int = 7) -> Any:
     )
 
 
-def overdue_count(project: Any, today: date) -> int:
-    return db.session.scalar(
-        select(func.count())
-        .select_from(ContactLog)
-        .join(Child, Child.id == ContactLog.child_id)
-        .where(
-            ContactLog.project_id == project.id,
-            ContactLog.follow_up_on < today,
-            ContactLog.follow_up_done_on.is_(None),
-            Child.withdrawn_at.is_(None),
-        )
-    )
-
-
 # --- rules -----------------------------------------------------------------------------------
 
 

@@ -16,7 +16,7 @@ from cbpar.care import bp, programmes, services, volunteers
 from cbpar.care.forms import DiaryForm, TrainingForm, VolunteerForm
 from cbpar.care.models import Volunteer
 from cbpar.db import db
-from cbpar.meetings.services import project_today
+from cbpar.meetings.services import project_today, to_local
 from cbpar.projects.models import Project
 from cbpar.security import Cap
 from cbpar.web import form_page, no_store, parse_int
@@ -124,7 +124,7 @@ def diary_new(project: Project, volunteer_id: int):
         form.services.data = 1
         if session is not None:
             form.session_id.data = str(session.id)
-            form.on.data = session.starts_at.date()
+            form.on.data = to_local(session.starts_at, project).date()
             helped = next((v for v in session.volunteers if v.volunteer_id == record.id), None)
             form.hours.data = helped.hours if helped else None
     if form.validate_on_submit():

@@ -27,6 +27,7 @@ from cbpar.care.models import (
 )
 from cbpar.care.programmes import CareError, check_hours
 from cbpar.db import db
+from cbpar.meetings.services import to_local
 from cbpar.memos import services as memos
 from cbpar.memos.models import MemoKind, Visibility
 from cbpar.projects.models import Village
@@ -198,7 +199,7 @@ def hours_by_volunteer(
         .where(ProgrammeSession.project_id == project.id)
     )
     for volunteer_id, starts_at, hours in db.session.execute(sessions):
-        day = starts_at.date()
+        day = to_local(starts_at, project).date()  # the session's day where it was held
         if (start and day < start) or (end and day > end):
             continue
         totals[volunteer_id].add(day, Decimal(hours), 1, session=True)

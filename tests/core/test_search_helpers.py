@@ -43,3 +43,16 @@ def test_matching_finds_chinese_substrings_and_escapes_wildcards(ctx):
     assert find("留守", "很多") == ["u1"]
     assert find("留守", "没有") == []
     assert find("0%") == ["u2"]  # % is a literal, not a wildcard
+
+
+def test_snippets_from_stored_html_are_escaped_once():
+    """A memo's stored HTML keeps "&" as "&amp;": the snippet shows "&", escaped once, and a
+    term with "&" or "<" in it is found."""
+    from cbpar.search import html_text
+    from cbpar.text import render_markdown
+
+    stored = render_markdown("Tom & Jerry: 5 < 7, <script>x</script>")
+    text = html_text(stored)
+    assert "Tom & Jerry" in text and "5 < 7" in text and "<script>" not in text
+    shown = str(snippet(text, ["& jerry"]))
+    assert "Tom <mark>&amp; Jerry</mark>" in shown and "&amp;amp;" not in shown
