@@ -55,6 +55,8 @@ translations: $(VENV)/.run-installed
 bench: $(VENV)/.dev-installed $(MO)
 	$(BIN)/python -m tests.bench
 	$(BIN)/python -m tests.bench.phone_map  # the map on a slow phone; skipped without Chromium
+	$(BIN)/python -m tests.bench.field_sync  # 500 offline records sent; skipped without Chromium
+	$(BIN)/python -m tests.bench.qda  # 100,000 codings over 2,000 sources: passages, co-occurrence, .qdpx
 
 # gunicorn (4 workers) + PostgreSQL (or SQLite) + Redis with 50,000 households, driven by
 # locust; docs/benchmarks.md. DB=postgresql|sqlite|both, DURATION=seconds per phase.

@@ -137,25 +137,33 @@ def _register_features(app: Flask) -> None:
         care,
         comments,
         core,
+        field,
         initiatives,
         interviews,
         mapping,
         meetings,
         memos,
         needs,
+        notify,
+        openrosa,
         projects,
+        qda,
         transfer,
     )
     from cbpar.attachments import integration as attachments_integration
     from cbpar.care import integration as care_integration
     from cbpar.comments import integration as comments_integration
+    from cbpar.field import integration as field_integration
     from cbpar.initiatives import integration as initiatives_integration
     from cbpar.interviews import integration as interviews_integration
     from cbpar.mapping import integration as mapping_integration
     from cbpar.meetings import integration as meetings_integration
     from cbpar.memos import integration as memos_integration
     from cbpar.needs import integration as needs_integration
+    from cbpar.notify import integration as notify_integration
+    from cbpar.openrosa import integration as openrosa_integration
     from cbpar.projects import integration as projects_integration
+    from cbpar.qda import integration as qda_integration
 
     # The features in the order their blueprints are registered, each with its plug-in point.
     features = (
@@ -171,6 +179,10 @@ def _register_features(app: Flask) -> None:
         (needs, needs_integration),
         (initiatives, initiatives_integration),
         (care, care_integration),
+        (field, field_integration),
+        (notify, notify_integration),
+        (qda, qda_integration),
+        (openrosa, openrosa_integration),
         (transfer, None),
         (api, None),
     )

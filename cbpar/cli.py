@@ -200,3 +200,19 @@ from cbpar.transfer.cli import COMMANDS as _TRANSFER_COMMANDS  # noqa: E402
 
 for _command in _TRANSFER_COMMANDS:
     main.add_command(_command)
+
+
+# --- notifications: sending, group chats (cbpar/notify/cli.py) -------------------------------
+
+from cbpar.notify.cli import COMMANDS as _NOTIFY_COMMANDS  # noqa: E402
+
+for _command in _NOTIFY_COMMANDS:
+    main.add_command(_command)
+
+
+# --- qualitative coding: REFI-QDA export, code book import (cbpar/qda/cli.py) -----------------
+
+from cbpar.qda.cli import COMMANDS as _QDA_COMMANDS  # noqa: E402
+
+for _command in _QDA_COMMANDS:
+    main.add_command(_command)

@@ -75,10 +75,19 @@ class Defaults:
     # (table attachment_blob: every app server sees every file). See docs/deployment.md.
     ATTACHMENT_STORAGE: str = "folder"
     MAX_ATTACHMENT_BYTES: int = 10 * 1024 * 1024  # largest file attached to a memo or interview
+    MAX_AUDIO_BYTES: int = 50 * 1024 * 1024  # a sound recording (interview, field app)
     # Whole request bodies: one attachment plus the form around it.
-    MAX_CONTENT_LENGTH: int = MAX_ATTACHMENT_BYTES + 64 * 1024
+    MAX_CONTENT_LENGTH: int = max(MAX_ATTACHMENT_BYTES, MAX_AUDIO_BYTES) + 64 * 1024
     # Zips from outside (project archives, XLSX): all entries together, once decompressed.
     MAX_ARCHIVE_BYTES: int = 1024 * 1024 * 1024
+    # Notification e-mails (docs/notifications.md): smtp://user:password@host:587 (STARTTLS),
+    # smtps://user:password@host:465, or smtp://127.0.0.1:25 (a relay on this machine). Empty:
+    # e-mails wait in the outbox. The sender is `cbpar notify send` (deploy/systemd timer).
+    SMTP_URL: str = ""
+    MAIL_FROM: str = "CBPAR Workspace <cbpar@localhost>"
+    # Where people reach the app (https://cbpar.example.org), for links in e-mails and chats.
+    BASE_URL: str = ""
+    MAIL_LOCALE: str = "zh_Hans"  # language of e-mails to people who chose none
 
 
 # Environment names that differ from the config key they set.

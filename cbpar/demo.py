@@ -19,6 +19,7 @@ from cbpar.meetings import demo as meetings_demo
 from cbpar.memos import demo as memos_demo
 from cbpar.needs import demo as needs_demo
 from cbpar.projects.models import Membership, Project, Village
+from cbpar.qda import demo as qda_demo
 from cbpar.security import Role
 
 DEMO_SLUG = "demo"
@@ -132,11 +133,15 @@ def _care(project: Project) -> None:
     care_demo.load(project)  # children of mapped households, after the kindergarten opened
 
 
+def _qda(project: Project) -> None:
+    qda_demo.load(project)  # after the interviews, memos and minutes it codes passages of
+
+
 # Order matters: meetings link memos, the vote belongs to a meeting, initiatives answer needs.
 # Every kind of record appears in each state it can be in (tests/core/test_state_crawl.py).
 STEPS: list[Callable[[Project], None]] = [
     _accounts, _villages, _map_records, _memos, _meetings, _needs, _initiatives, _open_vote,
-    _care,
+    _care, _qda,
 ]  # fmt: skip
 
 

@@ -6,8 +6,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask import abort
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import FloatField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import NumberRange, Optional
 
 from cbpar.enums import LabelledEnum
 
@@ -23,6 +26,26 @@ def optional_int(value: Any) -> int | None:
         return int(value) if value not in (None, "", "None") else None
     except (TypeError, ValueError):
         return None
+
+
+# A position from a phone farther off than this is worth a second try (the field app warns).
+POOR_ACCURACY_M = 50
+MAX_ACCURACY_M = 100_000
+
+
+def location_accuracy() -> FloatField:
+    """How far off a point from the phone's location may be, in metres (blank: not from GPS)."""
+    return FloatField(
+        _l("Location accuracy (metres)"),
+        validators=[
+            Optional(),
+            NumberRange(
+                0, MAX_ACCURACY_M, message=_l("Accuracy is a distance in metres from 0 to 100000.")
+            ),
+        ],
+        description=_l("Filled in by “Use my location”; leave blank for a typed point."),
+        render_kw={"inputmode": "decimal", "data-accuracy": "1"},
+    )
 
 
 class EmptyForm(FlaskForm):

@@ -36,7 +36,11 @@ from cbpar.meetings.models import (
 )
 from cbpar.memos.models import Memo, MemoRevision, Tag, memo_tag
 from cbpar.needs.models import Ballot, Need, PaperSheetIssue, VoteOption, VoteRound, need_village
+from cbpar.notify.delivery_models import ChatChannel, OutboxMessage
+from cbpar.notify.models import Notification, NotificationSettings
+from cbpar.openrosa.models import Submission, SubmissionMedia
 from cbpar.projects.models import Membership, Project, Village
+from cbpar.qda.models import Code, Coding
 from cbpar.transfer.models import ImportMapping
 
 __all__ = [
@@ -62,12 +66,16 @@ __all__ = [
     "Child",
     "ContactLog",
     "ClientRecord",
+    "Code",
+    "Coding",
     "Comment",
     "Decision",
     "Facility",
     "Guest",
     "Household",
     "MapDataVersion",
+    "ChatChannel",
+    "OutboxMessage",
     "ImportMapping",
     "Interview",
     "Invitation",
@@ -78,11 +86,15 @@ __all__ = [
     "MemoRevision",
     "Minutes",
     "Need",
+    "Notification",
+    "NotificationSettings",
     "MinutesApproval",
     "MinutesRevision",
     "Project",
     "RecordLink",
     "SavedAnalysis",
+    "Submission",
+    "SubmissionMedia",
     "Tag",
     "User",
     "VoteOption",

@@ -293,6 +293,24 @@ def household_shape(audience: Audience) -> HouseholdShape:
     return HouseholdShape(False, False, False, False, 0)
 
 
+@dataclass(frozen=True)
+class DeviceCache:
+    """What the offline field app may keep on a member's phone: only what the role may see.
+
+    Villages and facilities are shown to every member; households (codes and exact points)
+    only to roles that see household details, children only to roles that see children."""
+
+    households: bool
+    children: bool
+
+
+def device_cache(membership: Any) -> DeviceCache:
+    return DeviceCache(
+        households=household_shape(audience_of(membership)).details,
+        children=membership_can(membership, Cap.SEE_CHILDREN),
+    )
+
+
 def point_row(village: str, lat: float, lon: float, audience: Audience) -> tuple[Any, ...]:
     """A committee member's CSV row: village and a rounded point (exact decimals, not floats)."""
     places = household_shape(audience).decimals

@@ -20,6 +20,7 @@ import nh3
 from flask import Flask
 from markupsafe import Markup, escape
 from sqlalchemy import ColumnElement, and_, false, func, or_
+from sqlalchemy.dialects.postgresql import array
 
 from cbpar import registry, search_index
 from cbpar.db import db
@@ -83,9 +84,12 @@ def matches(columns: list[Any], terms: list[str]) -> ColumnElement[bool]:
     clauses = []
     for term in terms:
         way = plan.get(term, "index")
-        # `column || ''` is the same text, but not what the GIN index is on.
-        cols = [c.concat("") for c in columns] if way == "scan" else columns
+        # `column || ''` is the same text, but not what the trigram index is on.
+        cols = [c.concat("") for c in columns] if way in ("scan", "grams") else columns
         clause = or_(*[c.ilike(_like(term), escape="\\") for c in cols])
+        if way == "grams":  # the rows holding the term's characters, then the ILIKE match
+            gram = array([func.lower(term)])
+            clause = and_(or_(*[func.cbpar_grams(c).op("@>")(gram) for c in columns]), clause)
         if way == "newest":
             # The same rows (NULL and false both leave a row out), but the planner can neither
             # use the GIN index for it nor guess it rare: it reads the newest rows first.

@@ -14,7 +14,11 @@ made by `create_all` (tests, benchmarks), by the DDL events below:
 - **PostgreSQL**: a `pg_trgm` GIN index on the columns (the extension needs to be created by
   a role allowed to: see docs/deployment.md). ILIKE uses it by itself, even where it is slow
   (a term under 3 characters, a common term), so `postgresql_plan` measures the terms on the
-  newest rows and says how to write each one for the planner to choose well.
+  newest rows and says how to write each one for the planner to choose well. pg_trgm finds
+  no trigram in a 1- or 2-character term, and Chinese words are often two characters, so a
+  second GIN index, `ix_<table>_grams`, holds each column's distinct characters and pairs of
+  characters, lower-cased (`cbpar_grams(text)`, a PL/pgSQL function: no extension needed);
+  a short term is looked up there (`array @> ARRAY[term]`) and then matched with ILIKE.
 
 `candidates(columns, terms)` asks the SQLite index which rows can match: their ids when there
 are few (a rare term: the query reads those rows only), None when there are many (a common
@@ -102,6 +106,41 @@ def postgresql_index(table: str, columns: Sequence[str]) -> str:
     return f"CREATE INDEX IF NOT EXISTS ix_{table}_search ON {table} USING gin ({ops})"
 
 
+# Every character and pair of characters of the lower-cased text: what a 1- or 2-character
+# term is looked up by (GIN keeps each key once per row, so repeats cost nothing there).
+# IMMUTABLE, so an index can be made on it (lower() follows the database's collation, as
+# ILIKE does). One pass over the characters: substr() on multibyte text would make it
+# quadratic, and a set-based SQL version took 8x longer to build the index.
+GRAMS_FUNCTION = """
+CREATE OR REPLACE FUNCTION cbpar_grams(value text) RETURNS text[]
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+    chars text[] := string_to_array(lower(value), NULL);
+    grams text[] := '{}';
+    previous text;
+    ch text;
+BEGIN
+    IF chars IS NULL THEN
+        RETURN grams;
+    END IF;
+    FOREACH ch IN ARRAY chars LOOP
+        grams := grams || ch;
+        IF previous IS NOT NULL THEN
+            grams := grams || (previous || ch);
+        END IF;
+        previous := ch;
+    END LOOP;
+    RETURN grams;
+END
+$$
+"""
+
+
+def postgresql_grams_index(table: str, columns: Sequence[str]) -> str:
+    grams = ", ".join(f"cbpar_grams({c})" for c in columns)
+    return f"CREATE INDEX IF NOT EXISTS ix_{table}_grams ON {table} USING gin ({grams})"
+
+
 def _create(table: Table, connection: Any, **_kw: Any) -> None:
     columns = table.info[INFO_KEY]
     if connection.dialect.name == "sqlite":
@@ -110,6 +149,8 @@ def _create(table: Table, connection: Any, **_kw: Any) -> None:
     elif connection.dialect.name == "postgresql":
         connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         connection.exec_driver_sql(postgresql_index(table.name, columns))
+        connection.exec_driver_sql(GRAMS_FUNCTION)
+        connection.exec_driver_sql(postgresql_grams_index(table.name, columns))
 
 
 def _drop(table: Table, connection: Any, **_kw: Any) -> None:
@@ -130,7 +171,7 @@ def _outside_models() -> set[str]:
     for table in Base.metadata.tables.values():
         if INFO_KEY in table.info:
             fts = fts_name(table.name)
-            names |= {fts, f"{fts}_terms", f"ix_{table.name}_search"}
+            names |= {fts, f"{fts}_terms", f"ix_{table.name}_search", f"ix_{table.name}_grams"}
             names |= {f"{fts}_{shadow}" for shadow in ("data", "idx", "docsize", "config")}
     return names
 
@@ -178,9 +219,11 @@ def postgresql_plan(session: Any, columns: Sequence[Any], terms: Sequence[str]) 
     - "newest": the query is common (all its terms are in COMMON_IN_SAMPLE of the newest
       SAMPLE rows): reading the newest rows in order finds a page of matches long before
       the GIN index would have listed them all.
-    - "scan": a term the GIN index cannot help with: under 3 characters (pg_trgm finds no
-      trigram in it and would return every row), or made of common pieces (the index would
-      list most rows) while the query is rare; matched on the rows read anyway.
+    - "grams": a rare term under 3 characters (pg_trgm finds no trigram in it and would list
+      every row): looked up in the characters-and-pairs index, `ix_<table>_grams`.
+    - "scan": a term made of common pieces (the trigram index would list most rows) while the
+      query is rare; matched on the rows read anyway. If no term can use an index and the
+      query is in the sample at all, "newest" for all of them.
     - "index" (or absent): a rare term of 3 or more characters: the GIN index finds its rows.
     One query measures the terms on the newest rows of the table.
     """
@@ -203,10 +246,16 @@ def postgresql_plan(session: Any, columns: Sequence[Any], terms: Sequence[str]) 
     *counts, found = session.execute(select(*listed, together)).one()
     if found >= COMMON_IN_SAMPLE:
         return dict.fromkeys(unique, "newest")
-    return {
-        t: "scan" if len(t) < 3 or n >= COMMON_IN_SAMPLE else "index"
+    ways = {
+        t: "grams" if len(t) < 3 else "scan" if n >= COMMON_IN_SAMPLE else "index"
         for t, n in zip(unique, counts, strict=True)
     }
+    if found and all(way == "scan" for way in ways.values()):
+        # No index can narrow it ("winter homework bus": each piece is everywhere), but the
+        # query is in the sample: reading the newest rows in order meets a page of matches
+        # after about SAMPLE / found rows a match, where an unordered scan reads them all.
+        return dict.fromkeys(unique, "newest")
+    return ways
 
 
 def _pieces(term: str, most: int = 4) -> list[str]:

@@ -549,3 +549,12 @@ RANDOM_MATERIAL = re.compile(
 def without_random_material(html: str) -> str:
     """The page with its nonces, CSRF tokens and generated element ids blanked out."""
     return RANDOM_MATERIAL.sub(r"\1…", html)
+
+
+def project_today(timezone: str = "Asia/Shanghai") -> date:
+    """Today in a project's time zone (the default one): after 16:00 UTC it is already
+    tomorrow in Shanghai, and the services count days in the project's time."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo(timezone)).date()

@@ -6,6 +6,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 from cbpar.api import (  # noqa: E402,F401
     accessibility,
+    attachments,
     children,
     facilities,
     geojson,
@@ -17,8 +18,10 @@ from cbpar.api import (  # noqa: E402,F401
     meetings_write,
     memos,
     needs,
+    notifications,
     openapi,
     programmes,
+    qda,
     views,
     writing,
 )

@@ -41,7 +41,18 @@ from cbpar.web import int_arg
 
 CHILD_FIELDS = ("household_id", *ChildForm.FIELDS)
 CHILD_READ_ONLY = ("id", "code", "household_code", "village_id", "withdrawn", "updated_at", "url")
-API_CONTACT_FIELDS = ("kind", "on", "minutes", "with", "summary", "issues", "follow_up_on")
+API_CONTACT_FIELDS = (
+    "kind",
+    "on",
+    "minutes",
+    "with",
+    "summary",
+    "issues",
+    "follow_up_on",
+    "lat",
+    "lon",
+    "location_accuracy_m",
+)
 
 
 def _iso(value: date | None) -> str | None:
@@ -88,6 +99,9 @@ def contact_json(contact: ContactLog) -> dict[str, Any]:
         "follow_up_on": _iso(contact.follow_up_on),
         "follow_up_done_on": _iso(contact.follow_up_done_on),
         "by": contact.by.name if contact.by else None,
+        "lat": contact.lat,
+        "lon": contact.lon,
+        "location_accuracy_m": contact.location_accuracy_m,
     }
 
 

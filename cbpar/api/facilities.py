@@ -50,6 +50,7 @@ def facility_json(facility: Facility, slug: str) -> dict[str, Any]:
         "village_id": facility.village_id,
         "lat": round(facility.lat, FIELD_COORDINATE_DECIMALS),
         "lon": round(facility.lon, FIELD_COORDINATE_DECIMALS),
+        "location_accuracy_m": facility.location_accuracy_m,
         "capacity": facility.capacity,
         "opened_on": facility.opened_on.isoformat() if facility.opened_on else None,
         "notes": facility.notes,

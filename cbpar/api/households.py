@@ -63,6 +63,7 @@ def household_json(household: Household, slug: str) -> dict[str, Any]:
         "field_ref": household.field_ref,
         "lat": round(household.lat, privacy.FIELD_COORDINATE_DECIMALS),
         "lon": round(household.lon, privacy.FIELD_COORDINATE_DECIMALS),
+        "location_accuracy_m": household.location_accuracy_m,
         "members": household.members,
         "children_under_6": household.children_under_6,
         "children_6_17": household.children_6_17,

@@ -119,6 +119,11 @@ def initiative_json(
                 # Computed indicators may count one village only (None: the whole project).
                 "village_id": i.village_id,
                 "village": i.village.name if i.village else None,
+                # Indicators from services: what is measured, one programme, over which days.
+                "service_measure": i.service_measure,
+                "programme_id": i.programme_id,
+                "period_days": i.period_days,
+                "description": values[i.id].description,
             }
             for i in initiative.indicators
         ],

@@ -30,18 +30,47 @@ from cbpar.api.spec import (
     meetings,
     memos,
     needs,
+    notifications,
+    qda,
 )
 from cbpar.api.spec.common import Schema
 
 VERSION = "1.0.0"
 # In the document's order: components, then paths, keep the order they always had.
-SCHEMA_PARTS = (account, memos, needs, field_records, meetings, initiatives, mapping, care)
-PATH_PARTS = (account, memos, needs, meetings, initiatives, mapping, field_records, care)
+SCHEMA_PARTS = (
+    account,
+    memos,
+    needs,
+    field_records,
+    meetings,
+    initiatives,
+    mapping,
+    care,
+    notifications,
+    qda,
+)
+PATH_PARTS = (
+    account,
+    memos,
+    needs,
+    meetings,
+    initiatives,
+    mapping,
+    field_records,
+    care,
+    notifications,
+    qda,
+)
 SCHEMAS: dict[str, Schema] = {k: v for part in SCHEMA_PARTS for k, v in part.SCHEMAS.items()}
 
 
 def paths() -> dict[str, Any]:
-    return {k: v for part in PATH_PARTS for k, v in part.paths().items()}
+    merged: dict[str, Any] = {}
+    for part in PATH_PARTS:
+        for path, operations in part.paths().items():
+            # A path's methods may come from two parts (GET /me and PATCH /me).
+            merged.setdefault(path, {}).update(operations)
+    return merged
 
 
 TAGS = [
@@ -54,6 +83,7 @@ TAGS = [
     {"name": "Map", "description": "GeoJSON and distance analyses."},
     {"name": "Field records", "description": "Households, facilities and interviews."},
     {"name": "Services and care", "description": "Children and their contact logs."},
+    {"name": "Qualitative coding", "description": "The code book and coded passages."},
 ]
 
 DESCRIPTION = """\

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from flask import Flask, current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -27,10 +28,19 @@ from cbpar.db import db
 STORED_NAME = storage.STORED_NAME
 
 
+def no_audio(record: Any, content_type: str) -> str | None:
+    """The default rule: sound recordings only where a feature says it takes them."""
+    if is_audio(content_type):
+        return _("Sound recordings can be attached to interviews only.")
+    return None
+
+
 @dataclass(frozen=True)
 class Target:
     can_view: Callable[[Any, Any], bool]  # (membership, record)
     can_attach: Callable[[Any, Any], bool]  # (membership, record)
+    # (record, detected MIME type) -> why this file is refused here (shown), or None
+    refuses: Callable[[Any, str], str | None] = no_audio
 
 
 def targets(app: Flask | None = None) -> dict[str, Target]:
@@ -38,16 +48,24 @@ def targets(app: Flask | None = None) -> dict[str, Target]:
     return registry.slot("attachment_targets", dict, app)
 
 
-def register_target(app: Flask, name: str, can_view: Callable, can_attach: Callable) -> None:
-    targets(app)[name] = Target(can_view, can_attach)
+def register_target(
+    app: Flask,
+    name: str,
+    can_view: Callable,
+    can_attach: Callable,
+    refuses: Callable[[Any, str], str | None] = no_audio,
+) -> None:
+    targets(app)[name] = Target(can_view, can_attach, refuses)
 
 
 class Refused(ValueError):
-    """An upload that is not accepted; `too_large` tells the view to answer 413."""
+    """An upload that is not accepted; `too_large` tells the view to answer 413, `shown` is
+    the reason to show when the record's own rule refused it (e.g. consent)."""
 
-    def __init__(self, message: str, too_large: bool = False) -> None:
+    def __init__(self, message: str, too_large: bool = False, shown: str | None = None) -> None:
         super().__init__(message)
         self.too_large = too_large
+        self.shown = shown
 
 
 def detect_type(head: bytes) -> tuple[str, str] | None:
@@ -62,7 +80,41 @@ def detect_type(head: bytes) -> tuple[str, str] | None:
         return "image/webp", "webp"
     if head.startswith(b"%PDF-"):
         return "application/pdf", "pdf"
+    return detect_audio(head)
+
+
+# Brands of an ISO media file (MP4) that phones write for sound alone (m4a, voice memos).
+AUDIO_MP4_BRANDS = {b"M4A ", b"M4B ", b"mp42", b"isom", b"iso2", b"3gp4", b"3gp5", b"3gp6"}
+
+
+def detect_audio(head: bytes) -> tuple[str, str] | None:
+    """Sound recordings, by their first bytes: WAV, Ogg (Opus or Vorbis), WebM (what Chromium's
+    recorder writes), AMR (voice notes), MP3, AAC (ADTS) and m4a."""
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        return "audio/wav", "wav"
+    if head.startswith(b"OggS"):
+        return "audio/ogg", "ogg"
+    if head.startswith(b"\x1a\x45\xdf\xa3"):
+        return "audio/webm", "webm"
+    if head.startswith(b"#!AMR-WB\n"):
+        return "audio/amr-wb", "awb"
+    if head.startswith(b"#!AMR\n"):
+        return "audio/amr", "amr"
+    if head.startswith(b"ID3"):
+        return "audio/mpeg", "mp3"
+    if len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0:
+        layer = (head[1] >> 1) & 0b11
+        if layer == 0b00:  # ADTS: MPEG-2/4 AAC
+            return "audio/aac", "aac"
+        if layer in (0b01, 0b10):  # MPEG audio layer III or II
+            return "audio/mpeg", "mp3"
+    if head[4:8] == b"ftyp" and head[8:12] in AUDIO_MP4_BRANDS:
+        return "audio/mp4", "m4a"
     return None
+
+
+def is_audio(content_type: str) -> bool:
+    return content_type.startswith("audio/")
 
 
 def clean_filename(name: str, ext: str) -> str:
@@ -76,6 +128,10 @@ def clean_filename(name: str, ext: str) -> str:
 
 def max_bytes() -> int:
     return int(current_app.config.get("MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024))
+
+
+def max_audio_bytes() -> int:
+    return int(current_app.config.get("MAX_AUDIO_BYTES", 50 * 1024 * 1024))
 
 
 def folder(project_id: int) -> Path:
@@ -104,6 +160,12 @@ def can_view(membership: Any, record: Any) -> bool:
 def can_attach(membership: Any, record: Any) -> bool:
     target = targets().get(target_name(record))
     return target is not None and target.can_attach(membership, record)
+
+
+def refusal(record: Any, content_type: str) -> str | None:
+    """Why the record's own rule refuses a file of this type here, or None."""
+    target = targets().get(target_name(record))
+    return target.refuses(record, content_type) if target is not None else None
 
 
 def resolve_target(project: Any, type_name: str, target_id: int) -> Any | None:
@@ -140,16 +202,18 @@ def target_of(attachment: Attachment) -> Any | None:
 
 
 def save_attachment(record: Any, stream: IO[bytes], filename: str, user: Any) -> Attachment:
-    limit = max_bytes()
-    data = stream.read(limit + 1)
-    if len(data) > limit:
-        raise Refused("too large", too_large=True)
+    data = stream.read(max(max_bytes(), max_audio_bytes()) + 1)
     if not data:
         raise Refused("empty")
     detected = detect_type(data[:16])
     if detected is None:
         raise Refused("type")
     content_type, ext = detected
+    problem = refusal(record, content_type)
+    if problem:
+        raise Refused("refused", shown=problem)
+    if len(data) > (max_audio_bytes() if is_audio(content_type) else max_bytes()):
+        raise Refused("too large", too_large=True)
     stored_name = f"{secrets.token_hex(16)}.{ext}"
     attachment = Attachment(
         project_id=record.project_id,

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from cbpar.attachments.models import AttachmentBlob
 from cbpar.db import db
 
-STORED_NAME = re.compile(r"^[0-9a-f]{32}\.(jpg|png|gif|webp|pdf)$")
+STORED_NAME = re.compile(r"^[0-9a-f]{32}\.(jpg|png|gif|webp|pdf|wav|ogg|webm|amr|awb|mp3|aac|m4a)$")
 KINDS = ("folder", "database")
 
 

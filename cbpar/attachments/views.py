@@ -38,7 +38,14 @@ def upload(project: Project, target_type: str, target_id: int):
     except services.Refused as refused:
         if refused.too_large:
             abort(413)
-        flash(_("Only JPEG, PNG, GIF, WebP images and PDF files can be attached."), "error")
+        flash(
+            refused.shown
+            or _(
+                "Only JPEG, PNG, GIF, WebP images, PDF files and sound recordings (m4a, MP3,"
+                " AMR, Ogg, WebM, WAV) can be attached."
+            ),
+            "error",
+        )
         return _back(project, record)
     flash(_("File attached."), "success")
     return _back(project, record)

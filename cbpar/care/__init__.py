@@ -7,6 +7,7 @@ bp = Blueprint("care", __name__)
 from cbpar.care import (  # noqa: E402,F401
     dashboard_views,
     programme_views,
+    reach_views,
     views,
     volunteer_views,
 )

@@ -6,6 +6,7 @@ Fictional, as the rest of the demo. Dates are relative to the day the demo is lo
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -14,7 +15,8 @@ from cbpar.auth.models import User
 from cbpar.care import programmes, services, volunteers
 from cbpar.care.models import AttendanceStatus, Child
 from cbpar.db import db
-from cbpar.initiatives.models import Initiative
+from cbpar.initiatives import results
+from cbpar.initiatives.models import IndicatorSource, Initiative
 from cbpar.mapping.models import Facility, Household
 from cbpar.meetings.services import project_today, to_utc
 from cbpar.projects.models import Village
@@ -29,6 +31,11 @@ CHILDREN = [
     ("SH-005", 3, 12, "girl", "", "", ""),
     ("LS-001", 6, 4, "boy", "Liangshui teaching point", "Pre-school", ""),
     ("LS-002", 10, 8, "girl", "Xinhui Central Primary School", "Grade 4", ""),
+    # Small children in Liangshui, ~20 km from the social-work station, not seen for a month:
+    # what the map's service-reach layer shows.
+    ("LS-003", 4, 2, "girl", "", "", ""),
+    ("LS-004", 3, 7, "boy", "", "", ""),
+    ("LS-005", 5, 11, "girl", "Liangshui teaching point", "Pre-school", ""),
 ]
 # (child index, days ago, kind, minutes, with whom, summary, issues, follow up in days)
 CONTACTS = [
@@ -164,14 +171,26 @@ def load(project: Any) -> None:
         services.withdraw(children[WITHDRAWN], worker)
     helpers = _volunteers(project, worker, today)
     _programmes(project, children, worker, today, helpers)
+    _indicators(project)
 
 
 def _volunteers(project: Any, worker: Any, today: date) -> list[Any]:
     added = []
+    villages = {
+        v.code: v.id
+        for v in db.session.scalars(select(Village).where(Village.project_id == project.id))
+    }
     for name, kind, days_ago, reflection in VOLUNTEERS:
+        # Volunteer mothers of their own village; the student tutors teach in Shuanghe.
+        village = villages.get("LS" if "Liangshui" in name else "SH")
         volunteer = volunteers.create_volunteer(
             project,
-            {"display_name": name, "kind": kind, "active_from": today - timedelta(days=120)},
+            {
+                "display_name": name,
+                "kind": kind,
+                "village_id": village,
+                "active_from": today - timedelta(days=120),
+            },
             worker,
         )
         volunteers.add_training(
@@ -252,3 +271,37 @@ def _programmes(
                 day,
                 volunteers={h.id: 1.5 for h in helpers[5:7]} if kind == "after_school" else {},
             )
+
+
+# Indicators of the social-work initiative computed from the services above: the baseline is
+# the figure on the initiative's start date (no service yet), the current value today's.
+SERVICE_INDICATORS = [
+    ("Children reached by the 4:30 classroom, last 4 weeks", "children", "children_reached",
+     "4:30 classroom", 28, 20),
+    ("Share of enrolled children with a weekly family call, last 4 weeks", "%",
+     "target:family_call", "Weekly family calls", 28, 90),
+]  # fmt: skip
+
+
+def _indicators(project: Any) -> None:
+    initiative = db.session.scalar(
+        select(Initiative).where(
+            Initiative.project_id == project.id, Initiative.title.startswith("Social-work")
+        )
+    )
+    if initiative is None:
+        return
+    named = {p.name: p.id for p in db.session.scalars(programmes.programmes_query(project))}
+    for name, unit, measure, programme, days, target in SERVICE_INDICATORS:
+        results.add_indicator(
+            initiative,
+            {
+                "name": name,
+                "unit": unit,
+                "source": IndicatorSource.SERVICES,
+                "service_measure": measure,
+                "programme_id": named.get(programme),
+                "period_days": days,
+                "target": Decimal(target),
+            },
+        )

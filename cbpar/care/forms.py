@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     DecimalField,
+    FloatField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -20,7 +21,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from cbpar.care import services
 from cbpar.care.models import ChildSex, ContactKind, HomeVisits, ProgrammeKind, VolunteerKind
 from cbpar.care.programmes import PROGRAMME_FIELDS
-from cbpar.forms import label_choices, optional_int
+from cbpar.forms import label_choices, location_accuracy, optional_int
 from cbpar.mapping.models import Caregiver, MigrantParents
 
 MONTHS = [SelectChoice("", _l("Not known"))] + [SelectChoice(str(m), str(m)) for m in range(1, 13)]
@@ -98,8 +99,36 @@ class ContactForm(FlaskForm):
         description=_l("e.g. conflict during the call, the child seems withdrawn."),
     )
     follow_up_on = DateField(_l("Follow up by"), validators=[Optional()])
+    lat = FloatField(
+        _l("Latitude"),
+        validators=[
+            Optional(),
+            NumberRange(-90, 90, message=_l("Latitude is between -90 and 90.")),
+        ],
+        render_kw={"inputmode": "decimal"},
+    )
+    lon = FloatField(
+        _l("Longitude"),
+        validators=[
+            Optional(),
+            NumberRange(-180, 180, message=_l("Longitude is between -180 and 180.")),
+        ],
+        render_kw={"inputmode": "decimal"},
+    )
+    location_accuracy_m = location_accuracy()
 
     FIELDS = services.CONTACT_FIELDS
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        if (self.lat.data is None) != (self.lon.data is None):
+            self.lon.errors = [
+                *self.lon.errors,
+                _l("Give both latitude and longitude, or neither."),
+            ]
+            return False
+        return True
 
     def data_dict(self) -> dict:
         return {name: getattr(self, name).data for name in self.FIELDS}

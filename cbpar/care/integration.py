@@ -9,15 +9,17 @@ from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from flask import Flask, g
+from flask import Flask, g, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from cbpar import links
+from cbpar import events, links
 from cbpar.batch import Batch
-from cbpar.care import services
+from cbpar.care import chain, reach, reminders, services
 from cbpar.care.models import Child, ContactLog, Programme, ProgrammeSession
 from cbpar.comments import services as comment_services
+from cbpar.initiatives import results as initiative_results
+from cbpar.mapping import layers as map_layers
 from cbpar.meetings.services import project_today, to_utc
 from cbpar.projects.services import register_home_panel
 from cbpar.security import Cap, membership_can
@@ -92,3 +94,23 @@ def init_app(app: Flask) -> None:
     )
     register_home_panel(app, home_panel, HOME_POSITION)
     app.add_template_global(children_of, "children_of")
+    map_layers.register_layer(app, REACH_LAYER)
+    # Initiative indicators from services, the chain's services step, village figures.
+    initiative_results.register_measure_source(app, chain.source())
+    events.register_reminders(app, reminders.reminders)
+
+
+# On the community map: children under 6 far from a social-work station and not seen for 30
+# days; points for the field team, village figures (small numbers hidden) for the others.
+REACH_LAYER = map_layers.MapLayer(
+    key="reach",
+    label=lambda: str(_l("Service reach")),
+    url=lambda project: url_for("care.reach_json", slug=project.slug),
+    visible=lambda membership: membership_can(membership, Cap.SEE_VILLAGE_TOTALS),
+    legend=lambda: str(
+        _l("Children under 6 far from a social-work station, no contact in 30 days")
+    ),
+    param=map_layers.NumberParam(
+        "km", lambda: str(_l("Farther than (km)")), reach.DEFAULT_KM, reach.MIN_KM, reach.MAX_KM
+    ),
+)

@@ -11,6 +11,7 @@ from flask_babel import lazy_pgettext
 from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from cbpar.care.rollup import ServiceReachMonth  # noqa: F401  (its table, kept by triggers)
 from cbpar.db import Base, CreatedMixin, ProjectScopedNoIndex, Versioned, str_enum
 from cbpar.enums import LabelledEnum
 from cbpar.mapping.models import Caregiver, MigrantParents
@@ -121,6 +122,10 @@ class ContactLog(ProjectScopedNoIndex, CreatedMixin, Base):
     issues: Mapped[str] = mapped_column(String(300), default="")
     follow_up_on: Mapped[date | None]
     follow_up_done_on: Mapped[date | None]
+    # Where the contact took place, when the phone's location was used (field app).
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    location_accuracy_m: Mapped[float | None]
 
     child: Mapped[Child] = relationship()
     by: Mapped[User | None] = relationship()
@@ -254,6 +259,8 @@ class SessionAttendance(Base):
     __table_args__ = (
         UniqueConstraint("session_id", "child_id"),
         Index("ix_session_attendance_child_id", "child_id"),
+        # The present children of a period's sessions, read from the index alone (0025).
+        Index("ix_session_attendance_session_id_status", "session_id", "status", "child_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from cbpar import audit
+from cbpar.care import notices
 from cbpar.care.models import (
     TARGET_CONTACTS,
     AttendanceStatus,
@@ -465,6 +466,7 @@ def record_session(
         actor=by,
         details={"programme": programme.id, "present": present},
     )
+    notices.reflection_waiting(session, programme, local_day, by)
     return session
 
 

@@ -45,7 +45,18 @@ ENUMS = {
     "caregiver": Caregiver,
 }
 TEXT_FIELDS = {"school", "grade", "session_name", "consent_given_by"}
-CONTACT_FIELDS = ("kind", "on", "minutes", "with_whom", "summary", "issues", "follow_up_on")
+CONTACT_FIELDS = (
+    "kind",
+    "on",
+    "minutes",
+    "with_whom",
+    "summary",
+    "issues",
+    "follow_up_on",
+    "lat",
+    "lon",
+    "location_accuracy_m",
+)
 OLDEST = 18  # children only: a birth year more than 18 years ago is refused
 
 
@@ -294,6 +305,8 @@ def add_contact(child: Child, data: dict[str, Any], by: Any) -> ContactLog:
     contact.summary = (data.get("summary") or "").replace("\r\n", "\n").strip()
     contact.issues = (data.get("issues") or "").strip()
     contact.follow_up_on = data.get("follow_up_on")
+    contact.lat, contact.lon = data.get("lat"), data.get("lon")
+    contact.location_accuracy_m = data.get("location_accuracy_m")
     db.session.add(contact)
     db.session.flush()
     audit.record(

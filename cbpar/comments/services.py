@@ -15,9 +15,11 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from cbpar import audit, links, registry, search
+from cbpar import audit, events, links, registry, search
+from cbpar.auth.models import User
 from cbpar.comments.models import Comment
 from cbpar.db import db, utcnow
+from cbpar.projects.models import Membership, Project
 from cbpar.text import plain_text, render_markdown
 
 
@@ -123,7 +125,43 @@ def add_comment(record: Any, author: Any, body: str, parent_id: int | None = Non
         project=record.project_id,
         details={"target": comment.target_type, "target_id": record.id},
     )
+    if parent_id is not None:
+        _tell_parent_author(record, comment, db.session.get(Comment, parent_id))
     return comment
+
+
+def _tell_parent_author(record: Any, reply: Comment, parent: Comment | None) -> None:
+    """comment_reply to the author of the comment answered, if they may still read the thread
+    (an active member the record's rule lets see it); never to oneself."""
+    author_id = parent.author_id if parent is not None else None
+    if author_id is None or author_id == reply.author_id:
+        return
+    membership = db.session.scalar(
+        select(Membership)
+        .join(User, User.id == Membership.user_id)
+        .where(
+            Membership.project_id == record.project_id,
+            Membership.user_id == author_id,
+            User.active.is_(True),
+        )
+    )
+    if membership is None or not can_read(membership, record):
+        return
+    slug = db.session.get(Project, record.project_id).slug
+    record_type = links.type_of(record)
+    # path_for, not url_for: comments are also written outside a request (the demo, imports).
+    path = events.path_for(record_type.endpoint, slug=slug, **{record_type.id_arg: record.id})
+    events.emit(
+        events.Event(
+            "comment_reply",
+            record.project_id,
+            (author_id,),
+            {"record_type": reply.target_type},
+            f"{path}#comment-{reply.id}",
+            dedupe=f"comment_reply:{reply.id}",
+            actor_id=reply.author_id,
+        )
+    )
 
 
 def can_edit(user: Any, comment: Comment) -> bool:

@@ -373,12 +373,39 @@ class IndicatorForm(FlaskForm):
         validators=[Optional()],
         description=_l("Count only this village's households, e.g. the village it serves."),
     )
+    # From services: what is measured, in which programme, over which days.
+    service_measure = SelectField(_l("What is measured (from services)"), validators=[Optional()])
+    programme_id = SelectField(
+        _l("Which programme (from services)"), coerce=optional_int, validators=[Optional()]
+    )
+    period_days = IntegerField(
+        _l("Over the last … days (from services)"),
+        validators=[Optional(), NumberRange(min=1, max=366 * 5)],
+        description=_l("E.g. 28 for the last 4 weeks. Empty: since the initiative started."),
+    )
 
-    def __init__(self, *args: Any, villages: list | None = None, **kw: Any):
+    def __init__(
+        self,
+        *args: Any,
+        villages: list | None = None,
+        measures: list[tuple[str, Any]] | None = None,
+        programmes: list[tuple[int, str]] | None = None,
+        **kw: Any,
+    ):
         super().__init__(*args, **kw)
         self.village_id.choices = [SelectChoice("", _l("All villages"))] + [
             SelectChoice(str(v.id), v.name) for v in villages or []
         ]
+        self.service_measure.choices = [SelectChoice("", "—")] + [
+            SelectChoice(key, label) for key, label in measures or []
+        ]
+        self.programme_id.choices = [SelectChoice("", _l("All programmes"))] + [
+            SelectChoice(str(i), name) for i, name in programmes or []
+        ]
+        if not measures:  # nothing records services: the source is not offered
+            self.source.choices = label_choices(
+                m for m in IndicatorSource if m != IndicatorSource.SERVICES
+            )
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = super().validate(extra_validators)
@@ -386,21 +413,28 @@ class IndicatorForm(FlaskForm):
         if computed and not self.within_km.errors and not self.within_km.data:
             self.within_km.errors = [_l("A computed indicator needs a distance above 0 km.")]
             ok = False
+        if self.source.data == IndicatorSource.SERVICES.value and not self.service_measure.data:
+            self.service_measure.errors = [_l("Choose what is measured.")]
+            ok = False
         return ok
 
     def data_dict(self) -> dict[str, Any]:
         computed = self.source.data == IndicatorSource.COMPUTED.value
+        served = self.source.data == IndicatorSource.SERVICES.value
         return {
             "name": self.name.data.strip(),
             "unit": (self.unit.data or "").strip(),
             "source": IndicatorSource(self.source.data),
-            "baseline": None if computed else self.baseline.data,
+            "baseline": None if computed or served else self.baseline.data,
             "target": self.target.data,
-            "current": None if computed else self.current.data,
+            "current": None if computed or served else self.current.data,
             "measure": MapMeasure(self.measure.data) if computed else None,
             "facility_kind": FacilityKind(self.facility_kind.data).value if computed else None,
             "within_km": self.within_km.data if computed else None,
-            "village_id": self.village_id.data if computed else None,
+            "village_id": self.village_id.data if computed or served else None,
+            "service_measure": self.service_measure.data if served else None,
+            "programme_id": self.programme_id.data if served else None,
+            "period_days": self.period_days.data if served else None,
         }
 
 

@@ -86,6 +86,8 @@ def _transparency_context(project: Project) -> dict[str, Any]:
         "spent": money.spent,
         "support": results.list_support(project),
         "sites": sites,
+        # Services per village, for the public: children counts from 1 to 4 suppressed.
+        "services": results.village_services(project, privacy.Audience.PUBLIC),
         "FacilityKind": FacilityKind,
     }
 

@@ -60,6 +60,9 @@ class ContributionStatus(LabelledEnum):
 class IndicatorSource(LabelledEnum):
     MANUAL = "manual", _l("Entered by hand")
     COMPUTED = "computed", _l("Computed from the map")  # from the map's accessibility analysis
+    # From the services recorded for children (sessions, contacts, volunteer hours): what is
+    # measured is registered by services and care (results.register_measure_source).
+    SERVICES = "services", _l("From services")
 
 
 class MapMeasure(LabelledEnum):
@@ -211,7 +214,8 @@ class Milestone(ProjectScoped, CreatedMixin, Base):
 
 
 class Indicator(ProjectScoped, CreatedMixin, Base):
-    """A result: entered by hand, or computed from the map as of the start date and today."""
+    """A result: entered by hand, or computed (from the map or from the services recorded) as
+    of the start date and today."""
 
     __tablename__ = "indicator"
 
@@ -238,6 +242,14 @@ class Indicator(ProjectScoped, CreatedMixin, Base):
     village_id: Mapped[int | None] = mapped_column(
         ForeignKey("village.id", ondelete="SET NULL"), index=True
     )
+    # Indicators from services: what is measured (a key registered by services and care),
+    # optionally in one programme and one village (`village_id` above), over the last
+    # `period_days` days (None: since the initiative started).
+    service_measure: Mapped[str | None] = mapped_column(String(40))
+    programme_id: Mapped[int | None] = mapped_column(
+        ForeignKey("programme.id", ondelete="SET NULL"), index=True
+    )
+    period_days: Mapped[int | None]
 
     initiative: Mapped[Initiative] = relationship(back_populates="indicators")
     village: Mapped[Village | None] = relationship()

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from cbpar import audit, links
+from cbpar import audit, events, links
 from cbpar.auth.models import User
 from cbpar.db import db, utcnow
 from cbpar.editing import EditConflict, apply_changes, check_version, flush_or_conflict
@@ -29,6 +29,8 @@ from cbpar.mapping.models import Facility, FacilityStatus
 from cbpar.needs import services as need_services
 from cbpar.needs.models import Need, NeedStatus
 from cbpar.projects.models import Membership, Project
+from cbpar.projects.services import member_ids
+from cbpar.security import Cap
 
 INITIATIVE_FIELDS = (
     "title",
@@ -315,6 +317,8 @@ def add_milestone(initiative: Initiative, data: dict[str, Any]) -> Milestone:
     db.session.add(milestone)
     db.session.flush()
     audit.record("milestone_added", milestone, project=initiative.project_id)
+    if milestone.done_on is not None:
+        _milestone_reached(milestone)
     return milestone
 
 
@@ -328,7 +332,30 @@ def get_milestone(project: Project, milestone_id: int) -> Milestone | None:
 
 
 def update_milestone(milestone: Milestone, data: dict[str, Any]) -> list[str]:
-    return save_changes(milestone, data, MILESTONE_FIELDS)
+    was_done = milestone.done_on is not None
+    changed = save_changes(milestone, data, MILESTONE_FIELDS)
+    if not was_done and milestone.done_on is not None:
+        _milestone_reached(milestone)
+    return changed
+
+
+def _milestone_reached(milestone: Milestone) -> None:
+    """milestone_reached to members who read initiatives, and the project's group chats."""
+    initiative = milestone.initiative
+    slug = db.session.get(Project, milestone.project_id).slug
+    events.emit(
+        events.Event(
+            "milestone_reached",
+            milestone.project_id,
+            member_ids(milestone.project_id, Cap.READ_INITIATIVES),
+            {"initiative": initiative.title, "milestone": milestone.title},
+            events.path_for("initiatives.initiative", slug=slug, initiative_id=initiative.id)
+            + "#milestones",
+            dedupe=f"milestone_reached:{milestone.id}",
+            announce=True,
+            actor_id=events.actor_id(),
+        )
+    )
 
 
 def delete_milestone(milestone: Milestone) -> None:

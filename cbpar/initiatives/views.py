@@ -63,7 +63,12 @@ def _visible_memos(project: Project) -> list[Any]:
 
 
 def _indicator_form(project: Project, **kw: Any) -> IndicatorForm:
-    return IndicatorForm(villages=project.villages, **kw)
+    return IndicatorForm(
+        villages=project.villages,
+        measures=[(m.key, m.label) for m in results.service_measures().values()],
+        programmes=results.service_programmes(project),
+        **kw,
+    )
 
 
 def _page(project: Project, initiative: Initiative, status: int = 200, **forms: Any) -> Response:

@@ -33,4 +33,5 @@ def init_app(app: Flask) -> None:
         "interview",
         services.content_visible,
         lambda m, i: services.content_visible(m, i) and i.erased_at is None,
+        services.media_problem,
     )

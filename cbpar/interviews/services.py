@@ -195,6 +195,14 @@ def update_interview(
     return changed
 
 
+def media_problem(interview: Interview, content_type: str) -> str | None:
+    """A recording is kept only when the consent covers audio (attachments' rule for
+    interviews). Photos are not checked: a photo may be the signed consent form itself."""
+    if content_type.startswith("audio/") and not interview.covers_audio:
+        return _("The consent of this interview does not cover audio recording.")
+    return None
+
+
 def withdraw(interview: Interview, by: Any) -> None:
     interview.withdrawn_at = utcnow()
     interview.withdrawn_by_id = by.id

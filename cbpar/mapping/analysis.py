@@ -8,6 +8,7 @@ open), so the same figures can be shown for an earlier date ("then and now").
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from sqlalchemy import func, or_, select
 
 from cbpar import privacy
 from cbpar.db import db
-from cbpar.mapping import geo
+from cbpar.mapping import geo, mapdata
 from cbpar.mapping.models import Facility, FacilityKind, FacilityStatus, Household
 from cbpar.projects.models import Project, Village
 
@@ -247,7 +248,29 @@ def _counts_dict(counts: geo.Counts, suffix: str) -> dict[str, int]:
 
 
 def accessibility(project_id: int, params: Params) -> dict[str, Any]:
-    """The accessibility answer, exactly as the API returns it and a saved analysis keeps it."""
+    """The accessibility answer, exactly as the API returns it and a saved analysis keeps it.
+
+    Computed once per map data version and question in this process (cbpar/mapping/mapdata.py:
+    the version moves with every change to households, facilities and villages), so the page
+    and the API asking again cost a small query and a JSON decode. The answer is the unshaped
+    one; each caller shapes it for its member's audience (privacy.shape_accessibility)."""
+    key = (
+        params.kind.value,
+        f"{params.within_km:g}",
+        params.as_of.isoformat(),
+        *(f"{lat:.6f},{lon:.6f}" for lat, lon in params.candidates),
+    )
+    found = mapdata.lookup(
+        project_id,
+        "accessibility.answer",
+        privacy.Audience.FIELD,
+        key,
+        lambda: [json.dumps(_accessibility(project_id, params), separators=(",", ":"))],
+    )
+    return json.loads(found.load().plain())
+
+
+def _accessibility(project_id: int, params: Params) -> dict[str, Any]:
     households = load_households(project_id)
     facilities = load_facilities(project_id, params.kind, params.as_of)
     distances, _index = geo.nearest(households.lat, households.lon, facilities.lat, facilities.lon)

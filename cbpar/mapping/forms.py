@@ -21,7 +21,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from cbpar.forms import label_choices, optional_int
+from cbpar.forms import label_choices, location_accuracy, optional_int
 from cbpar.mapping.geo import haversine_km
 from cbpar.mapping.models import Caregiver, FacilityKind, FacilityStatus, MigrantParents
 
@@ -35,6 +35,7 @@ HOUSEHOLD_FIELDS = (
     "field_ref",
     "lat",
     "lon",
+    "location_accuracy_m",
     "members",
     "children_under_6",
     "children_6_17",
@@ -53,6 +54,7 @@ FACILITY_FIELDS = (
     "village_id",
     "lat",
     "lon",
+    "location_accuracy_m",
     "capacity",
     "opened_on",
     "notes",
@@ -117,6 +119,7 @@ class HouseholdForm(FlaskForm):
     )
     lat = _latitude()
     lon = _longitude()
+    location_accuracy_m = location_accuracy()
     members = _count(_l("Members of the household"))
     children_under_6 = _count(_l("Children under 6"))
     children_6_17 = _count(_l("Children 6 to 17"))
@@ -265,6 +268,7 @@ class HouseholdForm(FlaskForm):
             "field_ref": (self.field_ref.data or "").strip() or None,
             "lat": self.lat.data,
             "lon": self.lon.data,
+            "location_accuracy_m": self.location_accuracy_m.data,
             "members": self.members.data,
             "children_under_6": self.children_under_6.data,
             "children_6_17": self.children_6_17.data,
@@ -292,6 +296,7 @@ class FacilityForm(FlaskForm):
     village_id = SelectField(_l("Village"), coerce=optional_int, validators=[Optional()])
     lat = _latitude()
     lon = _longitude()
+    location_accuracy_m = location_accuracy()
     capacity = IntegerField(
         _l("Capacity"),
         validators=[
@@ -323,6 +328,7 @@ class FacilityForm(FlaskForm):
             "village_id": self.village_id.data,
             "lat": self.lat.data,
             "lon": self.lon.data,
+            "location_accuracy_m": self.location_accuracy_m.data,
             "capacity": self.capacity.data,
             "opened_on": self.opened_on.data,
             "notes": (self.notes.data or "").strip(),

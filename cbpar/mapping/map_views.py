@@ -19,7 +19,7 @@ from flask_login import current_user
 from cbpar import audit, csvout, privacy
 from cbpar.access import require
 from cbpar.db import writes
-from cbpar.mapping import analyses, analysis, basemap, bp, exports, tiles
+from cbpar.mapping import analyses, analysis, basemap, bp, exports, layers, tiles
 from cbpar.mapping.models import FacilityKind, FacilityStatus
 from cbpar.projects.models import Project
 from cbpar.security import Cap, membership_can
@@ -85,6 +85,10 @@ def _map_texts() -> dict[str, str]:
         "candidate": _("Candidate site"),
         "km": _("km"),
         "legend": _("Legend"),
+        # map-layers.js: the layers other features add.
+        "total": _("In all:"),
+        "show": _("Show"),
+        "loading_layer": _("Loading…"),
     }
 
 
@@ -110,6 +114,8 @@ def map_page(project: Project):
         "statuses": FacilityStatus.labels(),
         "text": _map_texts(),
         "offline": _offline_config(project, facilities=True),
+        # Layers other features add (cbpar/mapping/layers.py), drawn by map-layers.js.
+        "layers": layers.layers_for(project, g.membership),
     }
     return render_template(
         "mapping/map.html",

@@ -87,6 +87,9 @@ class Household(ProjectScopedNoIndex, Versioned, CreatedMixin, Base):
     code: Mapped[str] = mapped_column(String(24))
     lat: Mapped[float]
     lon: Mapped[float]
+    # How far off the point may be, in metres, when it came from a phone's location (None:
+    # typed, imported or placed on a map).
+    location_accuracy_m: Mapped[float | None]
     # The field team's own household number (e.g. a KoBo `hh_code`): shown, searchable and
     # matched on re-import, never used as our code. Sensitive like the code (cbpar/privacy.py).
     field_ref: Mapped[str | None] = mapped_column(String(64))
@@ -132,6 +135,7 @@ class Facility(ProjectScopedNoIndex, Versioned, CreatedMixin, Base):
     )
     lat: Mapped[float]
     lon: Mapped[float]
+    location_accuracy_m: Mapped[float | None]  # metres, from a phone's location
     capacity: Mapped[int | None]
     opened_on: Mapped[date | None]
     notes: Mapped[str] = mapped_column(Text, default="")

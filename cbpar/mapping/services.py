@@ -11,6 +11,7 @@ from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm.exc import StaleDataError
 
 from cbpar import audit, privacy, search
+from cbpar.attachments import services as attachments
 from cbpar.db import db
 from cbpar.editing import EditConflict, apply_changes, check_version, flush_or_conflict
 from cbpar.mapping.forms import FACILITY_FIELDS, HOUSEHOLD_FIELDS
@@ -258,6 +259,7 @@ def delete_household(household: Household) -> None:
         project=household.project_id,
         details={"code": household.code},
     )
+    attachments.delete_all_for(household)  # photos (e.g. sent with ODK Collect): no orphan
     db.session.delete(household)
     db.session.flush()
 
@@ -323,6 +325,7 @@ def delete_facility(facility: Facility) -> None:
     audit.record(
         "facility_deleted", facility, project=facility.project_id, details={"name": facility.name}
     )
+    attachments.delete_all_for(facility)
     db.session.delete(facility)
     db.session.flush()
 

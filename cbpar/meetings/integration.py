@@ -8,9 +8,9 @@ from typing import Any
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from cbpar import links, search
+from cbpar import events, links, search
 from cbpar.batch import Batch
-from cbpar.meetings import services
+from cbpar.meetings import notices, services
 from cbpar.meetings.models import ActionItem, Decision, Meeting
 from cbpar.projects.services import register_home_panel
 from cbpar.security import Cap, membership_can
@@ -65,3 +65,4 @@ def init_app(app: Flask) -> None:
     )  # fmt: skip
     search.register(app, "minutes", services.search_minutes)
     register_home_panel(app, home_panel, HOME_POSITION)
+    events.register_reminders(app, notices.action_reminders)

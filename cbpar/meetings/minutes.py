@@ -10,6 +10,7 @@ from cbpar import audit
 from cbpar.auth.models import User
 from cbpar.db import db, utcnow
 from cbpar.editing import EditConflict
+from cbpar.meetings import notices
 from cbpar.meetings.models import (
     ApprovalMode,
     Meeting,
@@ -85,6 +86,8 @@ def save_minutes(
         project=meeting.project_id,
         details=details,
     )
+    if not correcting:
+        notices.minutes_waiting(meeting, by)
     return revision
 
 
@@ -167,6 +170,7 @@ def approve_minutes(meeting: Meeting, membership: Membership, by: User) -> bool:
         project=meeting.project_id,
         details={"revision": revision.number, "mode": mode.value},
     )
+    notices.minutes_approved(meeting, by)
     return True
 
 

@@ -19,6 +19,7 @@ from cbpar import audit, links, search
 from cbpar.auth.models import User
 from cbpar.db import db, utcnow
 from cbpar.editing import apply_changes, check_version, flush_or_conflict
+from cbpar.meetings import notices
 from cbpar.meetings.models import (
     ActionItem,
     ActionStatus,
@@ -141,6 +142,7 @@ def create_meeting(project: Project, data: dict[str, Any], by: User) -> Meeting:
     db.session.add(meeting)
     db.session.flush()
     audit.record("meeting_created", meeting, project=project)
+    notices.meeting_created(meeting, by)
     return meeting
 
 
@@ -158,6 +160,7 @@ def update_meeting(meeting: Meeting, data: dict[str, Any], version: int) -> list
         audit.record(
             "meeting_updated", meeting, project=meeting.project_id, details={"fields": changed}
         )
+        notices.meeting_updated(meeting, changed)
     return changed
 
 
@@ -186,6 +189,7 @@ def change_status(meeting: Meeting, action: str) -> MeetingStatus:
         project=meeting.project_id,
         details={"from": before.value, "to": to.value},
     )
+    notices.status_changed(meeting, before)
     return to
 
 
@@ -362,6 +366,7 @@ def add_action_item(meeting: Meeting, data: dict[str, Any], by: User) -> ActionI
     meeting.action_items.append(item)
     db.session.flush()
     audit.record("action_item_added", item, project=meeting.project_id)
+    notices.action_assigned(item, meeting, by)
     return item
 
 

@@ -8,10 +8,10 @@ from typing import Any
 from flask import Flask, url_for
 from flask_babel import lazy_gettext as _l
 
-from cbpar import links, search
+from cbpar import events, links, search
 from cbpar.batch import Batch
 from cbpar.db import db
-from cbpar.needs import ballots, services, vote_rounds
+from cbpar.needs import ballots, notices, services, vote_rounds
 from cbpar.needs.models import Need, VoteRound
 from cbpar.projects.services import register_home_panel
 from cbpar.security import Cap, membership_can
@@ -94,3 +94,4 @@ def init_app(app: Flask) -> None:
     )  # fmt: skip
     search.register(app, "need", search_needs)
     register_home_panel(app, home_panel, HOME_POSITION)
+    events.register_reminders(app, notices.reminders)

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from cbpar import audit, links
+from cbpar import audit, events, links
 from cbpar.db import db
 from cbpar.needs.models import (
     Need,
@@ -18,16 +18,20 @@ from cbpar.needs.models import (
     VoteRound,
 )
 from cbpar.projects.models import Membership, Project, Village
+from cbpar.projects.services import member_ids
 from cbpar.security import Cap, membership_can
 
 # Statuses an observer (funders, partners) may see: what the community has settled on.
 PUBLIC_STATUSES = (NeedStatus.CONFIRMED, NeedStatus.BEING_ADDRESSED, NeedStatus.MET)
-EVIDENCE_TYPES = ("saved_analysis", "memo", "interview", "household", "village", "meeting")
+EVIDENCE_TYPES = (
+    "saved_analysis", "memo", "interview", "household", "village", "meeting",
+    "qda_code", "qda_coding",  # a code of the qualitative analysis, or one coded passage
+)  # fmt: skip
 MAX_EVIDENCE_CHOICES = 100
 
 
-def set_status(need: Need, status: NeedStatus, reason: str = "") -> bool:
-    """Move a need to `status` (audited); False if it was already there.
+def set_status(need: Need, status: NeedStatus, reason: str = "", by: Any = None) -> bool:
+    """Move a need to `status` (audited, its proposer told); False if it was already there.
 
     Other features call this too: an initiative answering a need moves it to
     "being addressed", completing it may mark the need "met".
@@ -38,13 +42,38 @@ def set_status(need: Need, status: NeedStatus, reason: str = "") -> bool:
     need.status = status
     if status == NeedStatus.DECLINED:
         need.declined_reason = reason
+    db.session.flush()
     audit.record(
         "need_status_changed",
         need,
         project=need.project_id,
         details={"from": old.value, "to": status.value},
     )
+    _tell_proposer(need, by)
     return True
+
+
+def _tell_proposer(need: Need, by: Any = None) -> None:
+    """need_status to the need's proposer, if they are still a member who may see it."""
+    if need.proposed_by_id is None:
+        return
+    readers = set(member_ids(need.project_id, Cap.PROPOSE_NEEDS))
+    if need.status in PUBLIC_STATUSES:
+        readers |= set(member_ids(need.project_id, Cap.VIEW_PROJECT))
+    if need.proposed_by_id not in readers:
+        return
+    project = db.session.get(Project, need.project_id)
+    events.emit(
+        events.Event(
+            "need_status",
+            need.project_id,
+            (need.proposed_by_id,),
+            {"need": need.title, "status": need.status.value},
+            events.path_for("needs.need", slug=project.slug, need_id=need.id),
+            dedupe=f"need_status:{need.id}:{need.status.value}",
+            actor_id=events.actor_id(by),
+        )
+    )
 
 
 # --- needs -----------------------------------------------------------------------------------

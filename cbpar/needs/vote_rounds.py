@@ -4,14 +4,14 @@ needs chosen. Ballots are cast in `ballots` and on paper (`paper_ballots`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from cbpar import audit, links
+from cbpar import audit, events, links
 from cbpar.auth.models import User
 from cbpar.db import db, utcnow
 from cbpar.meetings import services as meetings
@@ -30,6 +30,7 @@ from cbpar.needs.models import (
 )
 from cbpar.needs.services import set_status
 from cbpar.projects.models import Membership, Project
+from cbpar.projects.services import member_ids
 from cbpar.security import Cap, Role, membership_can, role_can
 
 MIN_OPTIONS, MAX_OPTIONS = 2, 30
@@ -180,8 +181,10 @@ def create_round(project: Project, data: dict[str, Any], by: Any) -> VoteRound:
     db.session.flush()
     for need in needs.values():
         if need.status == NeedStatus.PROPOSED:
-            set_status(need, NeedStatus.SHORTLISTED)
+            set_status(need, NeedStatus.SHORTLISTED, by=by)
     audit.record("vote_round_created", vote, project=project.id)
+    if vote.opens_at <= vote.created_at:  # open at once; a later opening is a reminder's
+        announce_opened(vote, project, by)
     return vote
 
 
@@ -366,6 +369,8 @@ def close_round(vote: VoteRound, by: Any = None) -> bool:
         actor=by,
         details={"ballots": vote.result["ballots_cast"]},
     )
+    if vote.closed_at < vote.closes_at:  # closed early; at its closing time, a reminder's
+        announce_results(vote, db.session.get(Project, vote.project_id), by)
     return True
 
 
@@ -391,7 +396,7 @@ def confirm_top(vote: VoteRound, need_ids: list[int], by: Any) -> Confirmed:
     needs = needs_to_confirm(vote, need_ids)
     chosen = [n.id for n in needs]
     for need in needs:
-        set_status(need, NeedStatus.CONFIRMED)
+        set_status(need, NeedStatus.CONFIRMED, by=by)
     vote.confirmed_at = utcnow()
     decision = None
     if vote.meeting_id is not None:
@@ -412,3 +417,54 @@ def confirm_top(vote: VoteRound, need_ids: list[int], by: Any) -> Confirmed:
 
 def option_letters(vote: VoteRound) -> dict[int, str]:
     return {o.need_id: letter(o.position) for o in vote.options}
+
+
+# --- notifications ---------------------------------------------------------------------------
+
+
+def iso_utc(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return aware.isoformat()
+
+
+def voter_ids(vote: VoteRound) -> tuple[int, ...]:
+    """The round's eligible voters with an active account (the electoral roll's user ids)."""
+    return member_ids(vote.project_id, Cap.VOTE, roles=_eligible_roles(vote))
+
+
+def opened_event(vote: VoteRound, project: Project, actor: int | None = None) -> events.Event:
+    """vote_opened to the eligible voters (and the project's group chats)."""
+    return events.Event(
+        "vote_opened",
+        project.id,
+        voter_ids(vote),
+        {"question": vote.title, "closes": iso_utc(vote.closes_at)},
+        events.path_for("needs.vote", slug=project.slug, round_id=vote.id),
+        dedupe=f"vote_opened:{vote.id}",
+        announce=True,
+        actor_id=actor,
+    )
+
+
+def results_event(vote: VoteRound, project: Project, actor: int | None = None) -> events.Event:
+    """vote_results to every member who may see them (VIEW_PROJECT: the results page's rule)."""
+    return events.Event(
+        "vote_results",
+        project.id,
+        member_ids(project.id, Cap.VIEW_PROJECT),
+        {"question": vote.title},
+        events.path_for("needs.results", slug=project.slug, round_id=vote.id),
+        dedupe=f"vote_results:{vote.id}",
+        announce=True,
+        actor_id=actor,
+    )
+
+
+def announce_opened(vote: VoteRound, project: Project, by: Any = None) -> None:
+    events.emit(opened_event(vote, project, events.actor_id(by)))
+
+
+def announce_results(vote: VoteRound, project: Project, by: Any = None) -> None:
+    events.emit(results_event(vote, project, events.actor_id(by)))

@@ -47,6 +47,7 @@ GROUPS = {
             NavLink("interviews", _l("Interviews"), "interviews.index", Cap.EDIT_FIELD_RECORDS),
             NavLink("facilities", _l("Facilities"), "mapping.facilities", Cap.VIEW_PROJECT),
             NavLink("analysis", _l("Analysis"), "mapping.analysis_page", Cap.SEE_VILLAGE_TOTALS),
+            NavLink("openrosa", _l("ODK Collect"), "openrosa.index", Cap.EDIT_FIELD_RECORDS),
         ),
     ),
     "research": NavGroup(
@@ -55,6 +56,7 @@ GROUPS = {
         (
             NavLink("memos", _l("Memos"), "memos.index", Cap.SEE_COMMUNITY_MEMOS),
             NavLink("search", _l("Search"), "memos.search_page", Cap.SEE_COMMUNITY_MEMOS),
+            NavLink("codebook", _l("Code book"), "qda.codebook", Cap.SEE_COMMUNITY_MEMOS),
         ),
     ),
     "act": NavGroup(
@@ -151,6 +153,8 @@ _SECTION_OF_BLUEPRINT = {
     "interviews": "interviews",
     "transfer": "transfer",
     "care": "children",
+    "qda": "codebook",
+    "openrosa": "openrosa",
 }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import segno
@@ -11,14 +11,14 @@ from markupsafe import Markup
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
-from cbpar import audit, registry
+from cbpar import audit, events, registry
 from cbpar.auth import services as auth_services
 from cbpar.auth.models import Invitation, User
 from cbpar.batch import Batch
 from cbpar.db import db, utcnow
 from cbpar.editing import apply_changes
 from cbpar.projects.models import Membership, Project, Village
-from cbpar.security import Role
+from cbpar.security import Cap, Role, role_can
 
 PROJECT_FIELDS = (
     "name",
@@ -168,6 +168,30 @@ def member_counts(project: Project) -> dict[Role, int]:
         .group_by(Membership.role)
     )
     return {Role(role): n for role, n in rows}
+
+
+def member_ids(
+    project_id: int, cap: Cap | None = None, roles: Iterable[Role | str] | None = None
+) -> tuple[int, ...]:
+    """The user ids of the project's active members whose role has `cap` (and is one of
+    `roles`, if given), in id order: who hears of an event in the project."""
+    allowed = [Role(r) for r in (roles if roles is not None else Role)]
+    if cap is not None:
+        allowed = [r for r in allowed if role_can(r, cap)]
+    if not allowed:
+        return ()
+    return tuple(
+        db.session.scalars(
+            select(Membership.user_id)
+            .join(User, User.id == Membership.user_id)
+            .where(
+                Membership.project_id == project_id,
+                Membership.role.in_(allowed),
+                User.active.is_(True),
+            )
+            .order_by(Membership.user_id)
+        )
+    )
 
 
 def get_membership(project: Project, membership_id: int) -> Membership | None:
@@ -371,6 +395,19 @@ def accept_invitation(invitation: Invitation, account: User) -> Membership:
             details={"role": invitation.role.value},
         )
     audit.record("invitation_accepted", invitation, project=invitation.project_id, actor=account)
+    project = invitation.project
+    if project is not None:
+        events.emit(
+            events.Event(
+                "invitation_accepted",
+                project.id,
+                member_ids(project.id, roles=[Role.COORDINATOR]),
+                {"role": membership.role.value},
+                events.path_for("projects.members", slug=project.slug),
+                dedupe=f"invitation_accepted:{invitation.id}",
+                actor_id=account.id,
+            )
+        )
     return membership
 
 

@@ -7,6 +7,9 @@ foreign key points at a row already included (memo revisions, ballots, attendanc
 Users are not project records: the archive keeps only the ones referenced, without
 passwords or tokens, and an import matches them by user name.
 
+A table declared with `info={"archive": False}` is not a project record (what is waiting to be
+sent, a group chat's secret webhook) and is left out, with the tables that hang from it.
+
 Never in an archive: secrets (columns named like `*_hash`, `*token*`, `*secret*`, a ballot's
 `voter_key`; a table whose secret column is required, such as transparency links, is left
 out whole) and the ballots of rounds still open (they are counted only after the close; the
@@ -63,8 +66,8 @@ def project_tables() -> list[tuple[Table, list[Column]]]:
     owned: set[str] = {"project"}
     result = []
     for table in Base.metadata.sorted_tables:
-        if table.name in SKIPPED_TABLES:
-            continue
+        if table.name in SKIPPED_TABLES or table.info.get("archive") is False:
+            continue  # e.g. delivery state (outbox, group-chat webhooks): not project records
         if table.name == "project":
             result.append((table, [table.c.id]))
             continue

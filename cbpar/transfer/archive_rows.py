@@ -254,6 +254,19 @@ def _column_names(_raw: dict[str, Any], value: Any, _ids: Ids) -> dict[str, str]
     return value
 
 
+def _reasons(_raw: dict[str, Any], value: Any, _ids: Ids) -> list[dict[str, str]]:
+    # Why an ODK Collect submission waits: [{"field": question, "message": text}], no ids.
+    ok = isinstance(value, list) and all(
+        isinstance(r, dict)
+        and set(r) == {"field", "message"}
+        and all(isinstance(v, str) for v in r.values())
+        for r in value
+    )
+    if not ok:
+        raise RowProblem("reasons must be a list of {field, message} texts")
+    return value
+
+
 JSON_RULES: dict[tuple[str, str], JsonRule] = {
     ("ballot", "choices"): _ballot_choices,
     ("vote_round", "eligible_roles"): _eligible_roles,
@@ -263,6 +276,7 @@ JSON_RULES: dict[tuple[str, str], JsonRule] = {
     ("saved_analysis", "result"): _object,
     ("village", "boundary"): _object,
     ("import_mapping", "mapping"): _column_names,
+    ("openrosa_submission", "reasons"): _reasons,
 }
 
 
@@ -349,7 +363,13 @@ class Converter:
             if value is None or target is None:
                 return None
             return self.ids.maybe(target, value)
+        if kind is None and value is None:
+            return None  # an empty reference (a submission that made no record yet)
         target = self.ids.record_kinds.get(kind or "")
+        if target is None and self.table.name == "openrosa_submission" and kind != "user":
+            # A submission names the record it made by its table (a contact log is no kind of
+            # linkable record); the id must still be a row of the archive.
+            target = self.ids.table_kinds.get(kind or "")
         if target is None:
             raise RowProblem(f"{id_name[:-3]}_type {str(kind)[:40]!r} is not a kind of record")
         return self.ids.ref(target, value, id_name)

@@ -17,13 +17,30 @@ import subprocess
 from pathlib import Path
 
 from flask import has_app_context
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine, inspect, select, text
 
+from cbpar import events
 from cbpar.attachments import storage
+from cbpar.auth.models import User
+from cbpar.db import db
 
 
 class BackupError(Exception):
     """Shown to the operator as is."""
+
+
+def tell_admins_it_failed() -> None:
+    """backup_failed to the site administrators, committed in a transaction of its own (after
+    rolling back whatever the failed backup left), so the notice survives the failure. The
+    reason is for the operator's log, never in the notice."""
+    db.session.rollback()
+    admins = tuple(
+        db.session.scalars(
+            select(User.id).where(User.is_admin.is_(True), User.active.is_(True)).order_by(User.id)
+        )
+    )
+    events.emit(events.Event("backup_failed", None, admins, {}, events.path_for("projects.users")))
+    db.session.commit()
 
 
 def _sqlite_path(engine: Engine) -> Path:

@@ -195,7 +195,11 @@ def backup_command(output: str) -> None:
     try:
         click.echo(backup.backup(db.engine, Path(output)))
     except backup.BackupError as exc:
+        backup.tell_admins_it_failed()
         raise click.ClickException(str(exc)) from exc
+    except Exception:  # e.g. the output folder cannot be written
+        backup.tell_admins_it_failed()
+        raise
 
 
 @click.command("restore")

@@ -194,6 +194,28 @@ def initiative_summary(project: Project) -> list[dict[str, Any]]:
     return summary
 
 
+def services_by_village(project: Project) -> dict[str, Any] | None:
+    """Services delivered per village (every service recorded so far), shaped for the public:
+    children counts from 1 to 4 read "fewer than 5". None when nothing was recorded."""
+    figures = results.village_services(project, AUDIENCE)
+    if figures is None:
+        return None
+    return {
+        "rows": [
+            {
+                "village": row["village"],
+                "sessions": number(row["sessions"]),
+                "children_reached": number(row["children_reached"]),
+                "volunteer_hours": number(row["volunteer_hours"]),
+            }
+            for row in figures.rows
+        ],
+        "sessions": number(figures.sessions),
+        "children_reached": number(figures.children_reached),
+        "volunteer_hours": number(figures.volunteer_hours),
+    }
+
+
 def build(project: Project) -> dict[str, Any]:
     facilities = list(db.session.scalars(mapping.facilities_query(project)))
     totals = mapping.village_totals(project, AUDIENCE)
@@ -205,6 +227,7 @@ def build(project: Project) -> dict[str, Any]:
         "access": accessibility(project),
         "votes": vote_rounds(project),
         "initiatives": initiative_summary(project),
+        "services": services_by_village(project),
         "svg": report_map.map_svg(totals, facilities, WITHIN_KM),
         "number": number,
     }
@@ -266,6 +289,23 @@ def markdown(data: dict[str, Any]) -> str:
             for row in vote["ranking"]:
                 lines.append(f"{row['place']}. {' = '.join(row['needs'])}")
             lines.append("")
+    if data.get("services"):
+        services = data["services"]
+        lines += [
+            f"## {_('Services delivered')}",
+            "",
+            _("Every service recorded so far, per village."),
+            "",
+            f"| {_('Village')} | {_('Sessions')} | {_('Children reached')} | "
+            f"{_('Volunteer hours')} |",
+            "| --- | --: | --: | --: |",
+        ]
+        for row in [*services["rows"], {**services, "village": _("All villages")}]:
+            lines.append(
+                f"| {row['village']} | {row['sessions']} | {row['children_reached']} | "
+                f"{row['volunteer_hours']} |"
+            )
+        lines.append("")
     if data["initiatives"]:
         lines += [f"## {_('Initiatives, funding and milestones')}", ""]
         for item in data["initiatives"]:

@@ -266,6 +266,12 @@ def run_import(project: Project, kind: str, token: str):
         except Exception:
             session.rollback()
             current_app.logger.exception("Web import into project %s failed", project_id)
+            try:  # tell who ran it, in a transaction of its own
+                wizard.failed(project_id, kind)
+                session.commit()
+            except Exception:
+                session.rollback()
+                current_app.logger.exception("Could not record the failed import's notice")
             yield _line({"error": _("The import failed and nothing was saved. Try again.")})
             return
         except BaseException:  # GeneratorExit: the client went away; nothing is kept

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from cbpar import events
 from cbpar.audit import AuditEvent
 from cbpar.db import db
 from cbpar.mapping.models import Household
@@ -47,6 +48,7 @@ def commit(
     if save_mapping:
         mappings.save_mapping(project, kind, mapping)
     path.unlink(missing_ok=True)
+    finished(project, kind, summary, events.path_for("transfer.index", slug=project.slug))
     return summary
 
 
@@ -62,7 +64,43 @@ def import_steps(
     summary, event = yield from importing.apply_steps(target, plan, source=source_of(table))
     if save_mapping:
         mappings.save_mapping(target, kind, mapping)
+    url = events.path_for("transfer.imported", slug=target.slug, kind=kind, event_id=event.id)
+    finished(target, kind, summary, url)
     return summary, event
+
+
+def finished(project: Project, kind: str, summary: dict[str, int], url: str) -> None:
+    """import_finished to whoever ran the import (in its transaction: kept if it is)."""
+    user_id = events.actor_id()
+    if user_id is None:
+        return
+    events.emit(
+        events.Event(
+            "import_finished",
+            project.id,
+            (user_id,),
+            {"what": kind, "rows": int(summary.get("rows", 0))},
+            url,
+        )
+    )
+
+
+def failed(project_id: int, kind: str) -> None:
+    """import_failed to whoever ran the import. The caller rolled the import back and commits
+    this on its own, so the notice outlives the failed import."""
+    user_id = events.actor_id()
+    project = db.session.get(Project, project_id)
+    if user_id is None or project is None:
+        return
+    events.emit(
+        events.Event(
+            "import_failed",
+            project.id,
+            (user_id,),
+            {"what": kind},
+            events.path_for("transfer.index", slug=project.slug),
+        )
+    )
 
 
 def import_summary(project: Project, kind: str, event_id: int) -> dict[str, int] | None:

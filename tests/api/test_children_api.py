@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
 from cbpar.care.models import Child, ContactLog
 from cbpar.db import db
-from tests.helpers import as_user, new_id
+from tests.helpers import as_user, new_id, project_today
 
-TODAY = date.today()
+TODAY = project_today()  # the test project's day (Asia/Shanghai), not the machine's
 
 
 def child_body(household_id, **fields):

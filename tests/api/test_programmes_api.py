@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
 from cbpar.care.models import Enrolment, ProgrammeSession
 from cbpar.db import db
 from tests.api.test_children_api import child_body
-from tests.helpers import as_user, new_id
+from tests.helpers import as_user, new_id, project_today
 
-TODAY = date.today()
+TODAY = project_today()  # the test project's day (Asia/Shanghai), not the machine's
 
 
 def setup_child(app, team, add_household):

@@ -188,13 +188,15 @@ def run(
     seconds, _ = median_seconds(lambda: get("/api/v1/projects/demo/services/summary"))
     report.target("services summary API, last 4 weeks", seconds * 1000, 300, "ms")
     year = "from=" + (date.today() - timedelta(days=364)).isoformat()
-    seconds, _ = median_seconds(lambda: get(f"/api/v1/projects/demo/services/summary?{year}"))
     seconds, _ = median_seconds(lambda: get("/projects/demo/services"))
     report.target("services dashboard page, last 4 weeks", seconds * 1000, 300, "ms")
-    # A whole year reads every presence and contact (~470,000 rows here): reported, and
-    # docs/benchmarks.md says it misses the 300 ms the default period meets.
-    seconds, _ = median_seconds(lambda: get(f"/api/v1/projects/demo/services/summary?{year}"), 3)
-    report.info("services summary API, a whole year", f"{seconds * 1000:,.0f} ms")
+    # A whole year: the months wholly inside it come from the monthly roll-up
+    # (cbpar/care/rollup.py), only the days at its two ends from the ~510,000 attendance and
+    # contact rows of the year.
+    seconds, _ = median_seconds(lambda: get(f"/api/v1/projects/demo/services/summary?{year}"))
+    report.target("services summary API, a whole year", seconds * 1000, 300, "ms")
+    seconds, _ = median_seconds(lambda: get(f"/projects/demo/services?{year}"))
+    report.target("services dashboard page, a whole year", seconds * 1000, 300, "ms")
     seconds, _ = median_seconds(lambda: get("/projects/demo/children?page=40"))
     report.info("children list, page 40", f"{seconds * 1000:,.1f} ms")
     seconds, _ = median_seconds(lambda: get("/api/v1/projects/demo/children?per_page=500"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from cbpar.audit import AuditEvent
 from cbpar.care.models import Child, ContactLog
 from cbpar.db import db
-from tests.helpers import as_user, csrf_token_from
+from tests.helpers import as_user, csrf_token_from, project_today
 
-TODAY = date.today()
+TODAY = project_today()  # the test project's day (Asia/Shanghai), not the machine's
 CHILD = {
     "birth_year": str(TODAY.year - 6),
     "birth_month": "3",

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from tests.care.test_children import add_child, log_contact
 from tests.care.test_programmes import enrol, new_programme
-from tests.helpers import as_user, csrf_token_from
+from tests.helpers import as_user, csrf_token_from, project_today
 
-TODAY = date.today()
+TODAY = project_today()  # the test project's day (Asia/Shanghai), not the machine's
 
 
 def seed(app, team, add_household, children=2):

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
 from cbpar.care.models import Enrolment, ProgrammeSession, SessionAttendance
 from cbpar.db import db
 from tests.care.test_children import add_child, log_contact
-from tests.helpers import as_user, csrf_token_from
+from tests.helpers import as_user, csrf_token_from, project_today
 
-TODAY = date.today()
+TODAY = project_today()  # the test project's day (Asia/Shanghai), not the machine's
 PROGRAMME = {
     "name": "Weekly family calls",
     "kind": "family_calls",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -12,9 +12,9 @@ from cbpar.db import db
 from cbpar.memos.models import Memo
 from tests.care.test_children import add_child
 from tests.care.test_programmes import enrol, new_programme
-from tests.helpers import as_user, csrf_token_from
+from tests.helpers import as_user, csrf_token_from, project_today
 
-TODAY = date.today()
+TODAY = project_today()  # the test project's day (Asia/Shanghai), not the machine's
 
 
 def new_volunteer(c, **fields):

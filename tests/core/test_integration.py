@@ -93,17 +93,22 @@ def test_create_app_fills_the_registries_of_each_app_alone(tmp_path):
     assert set(filled["record_types"]) == {
         "village", "household", "facility", "saved_analysis", "memo", "interview", "meeting",
         "decision", "action_item", "need", "vote_round", "initiative", "milestone", "programme",
+        "qda_code", "qda_coding", "minutes", "contact",
     }  # fmt: skip
     assert set(filled["search"]) == {"household", "memo", "interview", "comment", "minutes", "need"}
     # The home page shows its panels in a fixed order, whatever order features register in.
     assert filled["home_panels"] == [
+        "cbpar.notify.integration",
         "cbpar.meetings.integration",
         "cbpar.needs.integration",
         "cbpar.memos.integration",
         "cbpar.initiatives.integration",
         "cbpar.care.integration",
     ]
-    assert filled["attachment_targets"] == ["interview", "memo", "milestone"]
+    # Households and facilities: photos sent with ODK Collect submissions (openrosa).
+    assert filled["attachment_targets"] == [
+        "facility", "household", "interview", "memo", "milestone",
+    ]  # fmt: skip
     assert filled["comment_exclusions"] == ["child", "contact_log", "interview"]
     assert filled["globals"] == ["attachments_of", "children_of", "comment_thread", "memos_about"]
     assert filled["filters"] == ["figure", "money"]

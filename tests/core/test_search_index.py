@@ -262,5 +262,51 @@ def test_postgresql_gets_a_trigram_index(app):
         found = connection.exec_driver_sql(
             "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_memo_search'"
         ).scalar()
+        grams = connection.exec_driver_sql(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_memo_grams'"
+        ).scalar()
+        pairs = connection.exec_driver_sql("SELECT cbpar_grams('鹦鹉Qz')").scalar()
     engine.dispose()
     assert found and "gin_trgm_ops" in found
+    assert grams and "cbpar_grams((title)::text)" in grams and "cbpar_grams(body)" in grams
+    assert set(pairs) == {"鹦", "鹉", "q", "z", "鹦鹉", "鹉q", "qz"}
+
+
+def test_postgresql_finds_short_rare_terms_through_the_pairs_index(ctx, make_project):
+    """A rare 2-character term is looked up in ix_memo_grams, not read from every memo."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL not configured: set CBPAR_TEST_DATABASE_URL to run this")
+    project = make_project()
+    rng = random.Random(24)
+    for i in range(400):
+        body = random_text(rng, 60) + ("鹦鹉" if i in (7, 300) else "")
+        db.session.add(Memo(project_id=project.id, title=f"Memo {i}", body=body))
+    db.session.flush()
+    db.session.execute(text("ANALYZE memo"))
+    assert search_index.postgresql_plan(db.session, COLUMNS, ["鹦鹉"]) == {"鹦鹉": "grams"}
+    query = select(Memo.id).where(search.matches(COLUMNS, ["鹦鹉"]))
+    assert len(ids(query)) == 2
+    compiled = query.compile(db.engine)
+    connection = db.session.connection()
+    connection.exec_driver_sql("SET LOCAL enable_seqscan = off")  # few rows: as if many
+    rows = connection.exec_driver_sql(f"EXPLAIN {compiled}", compiled.params)
+    plan = "\n".join(row[0] for row in rows)
+    assert "ix_memo_grams" in plan, plan
+
+
+def test_postgresql_reads_newest_first_a_phrase_no_index_can_narrow(ctx, make_project):
+    """Every piece of "winter homework bus" is in every memo, the phrase in a few: the newest
+    rows are read in order (a page of matches comes soon), not every memo."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL not configured: set CBPAR_TEST_DATABASE_URL to run this")
+    project = make_project()
+    for i in range(60):
+        body = "winter homework bus" if i % 20 == 0 else "winter homework. homework bus"
+        db.session.add(Memo(project_id=project.id, title=f"Memo {i}", body=body))
+    db.session.flush()
+    phrase = "winter homework bus"
+    assert search_index.postgresql_plan(db.session, COLUMNS, [phrase]) == {phrase: "newest"}
+    assert len(ids(select(Memo.id).where(search.matches(COLUMNS, [phrase])))) == 3
+    # Not in the sample at all: nothing says reading in order would meet it soon.
+    rare = "winter homework bus!"
+    assert search_index.postgresql_plan(db.session, COLUMNS, [rare]) == {rare: "scan"}

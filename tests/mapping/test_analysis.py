@@ -300,9 +300,38 @@ def test_analysis_page_runs_a_fixed_number_of_queries(client, login, team, data,
     event.listen(engine, "before_cursor_execute", count)
     try:
         response = client.get(URL, query_string={**QUERY, "compare": "2019-01-01"})
+        cold = list(statements)
+        statements.clear()
+        again = client.get(URL, query_string={**QUERY, "compare": "2019-01-01"})
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    assert response.status_code == 200
-    # Log-in check, two analyses (villages, households, facilities each) and the saved list:
-    # a constant, whatever the number of households.
-    assert len(statements) <= 12, statements
+    assert response.status_code == 200 and again.status_code == 200
+    # Log-in check, two analyses (map data version, villages, households, facilities each) and
+    # the saved list: a constant, whatever the number of households.
+    assert len(cold) <= 14, cold
+    # Asked again at the same map data version: the answers come from the cache.
+    assert not [s for s in statements if "FROM household" in s], statements
+    assert len(statements) <= len(cold) - 6, statements
+
+
+def test_a_cached_answer_follows_a_change_to_the_facilities(client, login, team, data, app):
+    """The answer is kept per map data version: a new kindergarten changes it at once."""
+    from tests.mapping.accessibility_data import HOUSEHOLDS, LON
+
+    login(team["users"][Role.RESEARCHER])
+    before = client.get(URL, query_string=QUERY).get_data(as_text=True)
+    assert figure(before, "households_beyond") == 3
+    with app.app_context():
+        for lat in {lat for _code, lat, _u6, _lb in HOUSEHOLDS}:
+            db.session.add(
+                Facility(
+                    project_id=team["project"].id,
+                    name=f"New kindergarten {lat}",
+                    kind=FacilityKind.KINDERGARTEN,
+                    lat=lat,
+                    lon=LON,
+                )
+            )
+        db.session.commit()
+    after = client.get(URL, query_string=QUERY).get_data(as_text=True)
+    assert figure(after, "households_beyond") == 0

@@ -21,6 +21,7 @@ from cbpar.initiatives.models import Initiative
 from cbpar.mapping.models import Caregiver, Facility, FacilityKind, Household, MigrantParents
 from cbpar.needs.models import Ballot, Need, NeedCategory, VoteMethod, VoteOption, VoteRound
 from cbpar.projects.models import Village
+from cbpar.qda.models import Code
 
 STARTS = ("=", "+", "-", "@", "\t", "\r")
 KNOWN_CSV_ROUTES = {
@@ -94,6 +95,9 @@ def _seed(app, project_id: int) -> int:
                     lon=119.81,
                     notes=f"{start}SUM(1,2)",
                 )
+            )
+            db.session.add(
+                Code(project_id=project_id, name=f"{start}code {i}", definition=f"{start}SUM(1)")
             )
             db.session.add(
                 Initiative(

@@ -79,6 +79,9 @@ CONTACT_FIELDS: dict[str, Schema] = {
     "summary": null(STR),
     "issues": null(STR),
     "follow_up_on": null(DATE),
+    "lat": null(NUM),
+    "lon": null(NUM),
+    "location_accuracy_m": null(NUM),
 }
 
 SCHEMAS: dict[str, Schema] = {
@@ -116,6 +119,9 @@ SCHEMAS: dict[str, Schema] = {
             "follow_up_on": null(DATE),
             "follow_up_done_on": null(DATE),
             "by": null(STR),
+            "lat": null(NUM),
+            "lon": null(NUM),
+            "location_accuracy_m": null(NUM),
         }
     ),
     "ContactInput": obj({}, {**CONTACT_FIELDS, "client_id": CLIENT_ID}),

@@ -11,6 +11,7 @@ from cbpar.api.spec.common import (
     INT,
     NUM,
     ONCE,
+    OTHER_KIND,
     PAGING,
     SLUG,
     STALE,
@@ -37,6 +38,7 @@ HOUSEHOLD_FIELDS: dict[str, Schema] = {
     "village_id": INT,
     "lat": NUM,
     "lon": NUM,
+    "location_accuracy_m": null(NUM),
     "members": INT,
     "children_under_6": INT,
     "children_6_17": INT,
@@ -56,6 +58,7 @@ FACILITY_FIELDS: dict[str, Schema] = {
     "village_id": null(INT),
     "lat": NUM,
     "lon": NUM,
+    "location_accuracy_m": null(NUM),
     "capacity": null(INT),
     "opened_on": null(DATE),
     "notes": STR,
@@ -77,6 +80,12 @@ INTERVIEW_FIELDS: dict[str, Schema] = {
 }
 
 SCHEMAS: dict[str, Schema] = {
+    "Attachment": obj(
+        {"id": INT, "filename": STR, "content_type": STR, "size": INT, "created_at": TIME}
+    ),
+    "AttachmentInput": obj(
+        {"file": {"type": "string", "format": "binary"}}, {"client_id": CLIENT_ID}
+    ),
     "Household": obj(
         {"id": INT, "code": STR, "version": INT, "updated_at": TIME, "url": URL, **HOUSEHOLD_FIELDS}
     ),
@@ -198,5 +207,31 @@ def paths() -> dict[str, Any]:
                 "Record that consent was withdrawn: the content is hidden from then on",
                 ref("Interview"),
             ),
+        },
+        "/interviews/{interview_id}/attachments": {
+            "parameters": [path_id("interview_id")],
+            "get": op(
+                "Field records",
+                "An interview's files (only while its content may be seen)",
+                obj({"attachments": {"type": "array", "items": ref("Attachment")}}),
+            ),
+            "post": {
+                **op(
+                    "Field records",
+                    "Attach a recording or a photo to an interview (once per client_id)",
+                    ref("Attachment"),
+                    also={
+                        **created(ref("Attachment")),
+                        "413": ("The file is larger than allowed.", ref("Error")),
+                    },
+                    description=ONCE + " The type is decided by the file's content; a"
+                    " recording needs consent covering audio, a photo consent covering photos.",
+                    conflict=OTHER_KIND,
+                ),
+                "requestBody": {
+                    "required": True,
+                    "content": {"multipart/form-data": {"schema": ref("AttachmentInput")}},
+                },
+            },
         },
     }

@@ -100,6 +100,10 @@ SCHEMAS: dict[str, Schema] = {
                         "current_as_of": null(DATE),
                         "village_id": null(INT),
                         "village": null(STR),
+                        "service_measure": null(STR),
+                        "programme_id": null(INT),
+                        "period_days": null(INT),
+                        "description": null(STR),
                     }
                 )
             ),

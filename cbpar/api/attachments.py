@@ -1,0 +1,93 @@
+"""Files on an interview through the JSON API: the field app uploads a recording or a photo
+after the interview itself is created (multipart: `file`, and a `client_id` so a resend stores
+it once).
+
+The rules are the attachment pages': the interview's content must be visible to the caller
+and not erased (consent withdrawn: no file is added, and erasure deletes them all), the type
+is decided by the file's first bytes, and the size limit is MAX_AUDIO_BYTES for a recording,
+MAX_ATTACHMENT_BYTES for anything else. A recording needs the consent to cover audio
+(the interview's own rule, `interviews.services.media_problem`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import abort, g, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from cbpar.access import require_login
+from cbpar.api import bp
+from cbpar.api.interviews import _load
+from cbpar.api.writing import Problem, answer, bad_request, created_once
+from cbpar.attachments import services as attachments
+from cbpar.attachments.models import Attachment
+from cbpar.security import Cap, membership_can
+
+KIND = "interview_attachment"
+
+
+def attachment_json(attachment: Attachment) -> dict[str, Any]:
+    return {
+        "id": attachment.id,
+        "filename": attachment.filename,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "created_at": attachment.created_at.isoformat(),
+    }
+
+
+@bp.route("/interviews/<int:interview_id>/attachments", methods=["GET", "POST"])
+@require_login
+def interview_attachments(interview_id: int):
+    interview, project = _load(interview_id)
+    if not attachments.can_view(g.membership, interview):
+        abort(404)
+    if request.method == "GET":
+        return answer(
+            {"attachments": [attachment_json(a) for a in attachments.list_for(interview)]}
+        )
+    if not membership_can(g.membership, Cap.EDIT_FIELD_RECORDS) or not attachments.can_attach(
+        g.membership, interview
+    ):
+        abort(403)
+
+    def make() -> Callable[[], Any]:
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            raise bad_request("file", _("file: the file to attach."))
+        head = upload.stream.read(16)
+        upload.stream.seek(0)
+        detected = attachments.detect_type(head)
+        if detected is None:
+            raise bad_request(
+                "file",
+                _(
+                    "file: only JPEG, PNG, GIF, WebP images, PDF files and sound recordings"
+                    " (m4a, MP3, AMR, Ogg, WebM, WAV)."
+                ),
+            )
+        problem = attachments.refusal(interview, detected[0])
+        if problem:
+            raise bad_request("file", problem)
+
+        def save() -> Attachment:
+            try:
+                return attachments.save_attachment(
+                    interview, upload.stream, upload.filename, current_user
+                )
+            except attachments.Refused as refused:
+                if refused.too_large:
+                    raise Problem(
+                        answer({"error": "too_large", "message": _("The file is too large.")}, 413)
+                    ) from None
+                message = refused.shown or _("file: this file cannot be attached.")
+                raise bad_request("file", message) from None
+
+        return save
+
+    found, created = created_once(project, KIND, {"client_id": request.form.get("client_id")}, make)
+    attachment = attachments.get_attachment(project, found) or abort(404)
+    return answer(attachment_json(attachment), 201 if created else 200)
