@@ -41,6 +41,9 @@ class Target:
     can_attach: Callable[[Any, Any], bool]  # (membership, record)
     # (record, detected MIME type) -> why this file is refused here (shown), or None
     refuses: Callable[[Any, str], str | None] = no_audio
+    # (record, project slug) -> the page the attachment forms return to; None: the record's
+    # link page (records whose link page is another feature's, e.g. contacts, name their own)
+    back: Callable[[Any, str], str] | None = None
 
 
 def targets(app: Flask | None = None) -> dict[str, Target]:
@@ -54,8 +57,9 @@ def register_target(
     can_view: Callable,
     can_attach: Callable,
     refuses: Callable[[Any, str], str | None] = no_audio,
+    back: Callable[[Any, str], str] | None = None,
 ) -> None:
-    targets(app)[name] = Target(can_view, can_attach, refuses)
+    targets(app)[name] = Target(can_view, can_attach, refuses, back)
 
 
 class Refused(ValueError):
@@ -168,6 +172,14 @@ def refusal(record: Any, content_type: str) -> str | None:
     return target.refuses(record, content_type) if target is not None else None
 
 
+def back_url(record: Any, slug: str) -> str:
+    """Where the attachment forms of this record return to."""
+    target = targets().get(target_name(record))
+    if target is not None and target.back is not None:
+        return target.back(record, slug)
+    return links.type_of(record).url(record, slug)
+
+
 def resolve_target(project: Any, type_name: str, target_id: int) -> Any | None:
     if type_name not in targets():
         return None
@@ -254,6 +266,25 @@ def delete_attachment(attachment: Attachment) -> None:
     db.session.delete(attachment)
 
 
-def delete_all_for(record: Any) -> None:
-    for attachment in list_for(record):
+def delete_all_for(record: Any) -> int:
+    """Delete every file of `record`; how many."""
+    files = list_for(record)
+    for attachment in files:
         delete_attachment(attachment)
+    return len(files)
+
+
+def delete_all_of(target_type: str, target_ids: list[int]) -> int:
+    """Delete every file of these records of one type (rows whose records go in bulk)."""
+    if not target_ids:
+        return 0
+    files = list(
+        db.session.scalars(
+            select(Attachment).where(
+                Attachment.target_type == target_type, Attachment.target_id.in_(target_ids)
+            )
+        )
+    )
+    for attachment in files:
+        delete_attachment(attachment)
+    return len(files)

@@ -6,7 +6,6 @@ from flask import abort, flash, g, redirect, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from cbpar import links
 from cbpar.access import require
 from cbpar.attachments import bp, services
 from cbpar.forms import check_button
@@ -17,7 +16,7 @@ INLINE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
 
 
 def _back(project: Project, record):
-    return redirect(links.type_of(record).url(record, project.slug) + "#attachments", code=303)
+    return redirect(services.back_url(record, project.slug) + "#attachments", code=303)
 
 
 @bp.route("/projects/<slug>/attachments/<target_type>/<int:target_id>", methods=["POST"])

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from cbpar import events, links
+from cbpar.attachments import services as attachment_services
 from cbpar.batch import Batch
 from cbpar.care import chain, reach, reminders, services
 from cbpar.care.models import Child, ContactLog, Programme, ProgrammeSession
@@ -80,6 +81,16 @@ def home_panel(project: Any, membership: Any, batch: Batch) -> Callable[[], Any]
 def init_app(app: Flask) -> None:
     comment_services.exclude(app, "child")
     comment_services.exclude(app, "contact_log")
+    # A contact's recordings and photos, for the field roles only; the forms return to the
+    # contact's page (its link page is the coding page of its summary).
+    attachment_services.register_target(
+        app,
+        services.CONTACT_FILES,
+        services.can_see_files,
+        services.can_attach_files,
+        services.media_problem,
+        lambda c, slug: url_for("care.contact", slug=slug, contact_id=c.id),
+    )
     links.register(
         app,
         links.RecordType(

@@ -2,7 +2,9 @@
 
 Children are field records: only roles with `see_children` see one, and a withdrawn consent
 wipes the child's session name and every contact's summary at once (the counts remain, for
-the figures). Audit events name ids and fields, never the values.
+the figures). A contact may carry sound recordings and photos (attachments of type
+`CONTACT_FILES`): a withdrawal or an erasure deletes them with the words. Audit events name
+ids and fields, never the values.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
 from cbpar import audit
+from cbpar.attachments import services as attachment_services
 from cbpar.care.models import ASSENT_AGE, Child, ChildSex, ContactKind, ContactLog, HomeVisits
 from cbpar.db import db, scrub_after_commit, utcnow
 from cbpar.editing import apply_changes, check_version, flush_or_conflict
@@ -57,6 +60,7 @@ CONTACT_FIELDS = (
     "lon",
     "location_accuracy_m",
 )
+CONTACT_FILES = "contact"  # the attachment (and link) type name of a contact
 OLDEST = 18  # children only: a birth year more than 18 years ago is refused
 
 
@@ -64,6 +68,22 @@ def can_see(membership: Any, child: Child | None = None) -> bool:
     if not membership_can(membership, Cap.SEE_CHILDREN):
         return False
     return child is None or child.project_id == membership.project_id
+
+
+def can_see_files(membership: Any, contact: ContactLog) -> bool:
+    """A contact's recordings and photos: the field roles that see children."""
+    return contact.project_id == membership.project_id and can_see(membership, contact.child)
+
+
+def can_attach_files(membership: Any, contact: ContactLog) -> bool:
+    return contact.project_id == membership.project_id and can_record(membership, contact.child)
+
+
+def media_problem(contact: ContactLog, content_type: str) -> str | None:
+    """Contacts take sound recordings and photos, nothing else (attachments' rule)."""
+    if content_type.startswith(("audio/", "image/")):
+        return None
+    return _("A contact takes sound recordings and photos only.")
 
 
 def can_record(membership: Any, child: Child | None = None) -> bool:
@@ -272,12 +292,13 @@ def withdraw(child: Child, by: Any) -> int:
         .where(ContactLog.child_id == child.id)
         .values(summary="", issues="", with_whom="")
     ).rowcount
+    files = attachment_services.delete_all_of(CONTACT_FILES, _contact_ids([child.id]))
     audit.record(
         "child_consent_withdrawn",
         child,
         project=child.project_id,
         actor=by,
-        details={"contacts": wiped or 0},
+        details={"contacts": wiped or 0, "files": files},
     )
     return wiped or 0
 
@@ -286,12 +307,32 @@ def erase_for_household(household_id: int) -> dict[str, int]:
     """Delete a household's children and their contacts (the household's erasure)."""
     child_ids = list(db.session.scalars(select(Child.id).where(Child.household_id == household_id)))
     if not child_ids:
-        return {"children": 0, "contacts": 0}
+        return {"children": 0, "contacts": 0, "contact_files": 0}
+    files = attachment_services.delete_all_of(CONTACT_FILES, _contact_ids(child_ids))
     contacts = db.session.execute(
         ContactLog.__table__.delete().where(ContactLog.child_id.in_(child_ids))
     ).rowcount
     db.session.execute(Child.__table__.delete().where(Child.id.in_(child_ids)))
-    return {"children": len(child_ids), "contacts": contacts or 0}
+    return {"children": len(child_ids), "contacts": contacts or 0, "contact_files": files}
+
+
+def _contact_ids(child_ids: list[int]) -> list[int]:
+    return list(db.session.scalars(select(ContactLog.id).where(ContactLog.child_id.in_(child_ids))))
+
+
+def delete_contact(contact: ContactLog, by: Any) -> None:
+    """Delete a contact with its recordings and photos (counts only in the audit)."""
+    scrub_after_commit(db.session)
+    files = attachment_services.delete_all_of(CONTACT_FILES, [contact.id])
+    audit.record(
+        "contact_deleted",
+        contact,
+        project=contact.project_id,
+        actor=by,
+        details={"child": contact.child_id, "files": files},
+    )
+    db.session.delete(contact)
+    db.session.flush()
 
 
 def add_contact(child: Child, data: dict[str, Any], by: Any) -> ContactLog:

@@ -216,10 +216,31 @@ def new_contact(project: Project, child_id: int):
         _add_errors(form, problems)
         ok = not problems
     if ok:
-        services.add_contact(record, form.data_dict(), current_user)
+        contact = services.add_contact(record, form.data_dict(), current_user)
         flash(_("Contact saved."), "success")
+        if request.form.get("then") == "files":  # "Save and add a recording or photo"
+            return redirect(
+                url_for("care.contact", slug=project.slug, contact_id=contact.id) + "#attachments",
+                code=303,
+            )
         return redirect(url_for("care.child", slug=project.slug, child_id=record.id), code=303)
     return form_page("care/contact_form.html", project=project, form=form, child=record)
+
+
+@bp.route("/projects/<slug>/contacts/<int:contact_id>")
+@require(Cap.SEE_CHILDREN)
+def contact(project: Project, contact_id: int):
+    """One contact with its recordings and photos (attached here, after the contact is saved)."""
+    record = services.get_contact(project, contact_id)
+    if record is None or not services.can_see_files(g.membership, record):
+        abort(404)
+    context = {
+        "project": project,
+        "contact": record,
+        "child": record.child,
+        "may_attach": services.can_attach_files(g.membership, record),
+    }
+    return no_store(render_template("care/contact.html", **context))
 
 
 @bp.route("/projects/<slug>/contacts/<int:contact_id>/done", methods=["POST"])

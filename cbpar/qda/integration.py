@@ -7,10 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, g, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext, ngettext
 
-from cbpar import links
+from cbpar import links, privacy
 from cbpar.care.models import ContactLog
 from cbpar.db import db
 from cbpar.meetings.models import Meeting
@@ -36,6 +37,11 @@ def code_label(code: Code) -> str:
     """A cited code says how much supports it: "distance: 12 passages from 9 families"."""
     project = db.session.get(Project, code.project_id)
     passages, seen, families = services.support(project, code)
+    # Families of interviews are as sensitive as children: 1 to 4 read "fewer than 5" for
+    # everyone without household details (the committee too), as in the report.
+    audience = privacy.children_audience(privacy.audience_of(g.get("membership")))
+    if privacy.suppress(families, audience) is privacy.SUPPRESSED:
+        return _("%(code)s: passages from fewer than 5 families", code=code.name)
     return ngettext(
         "%(code)s: %(passages)s passages in %(sources)s sources, from %(num)d family",
         "%(code)s: %(passages)s passages in %(sources)s sources, from %(num)d families",

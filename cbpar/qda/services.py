@@ -374,3 +374,80 @@ def support(project: Any, code: Code) -> tuple[int, int, int]:
         .where(Coding.project_id == project.id, Coding.code_id.in_(ids), Coding.blind.is_(False))
     ).one()
     return row[0] or 0, row[1] or 0, row[2] or 0
+
+
+@dataclass(frozen=True)
+class CodeSupport:
+    """A code a need cites, with what supports it (see `support`)."""
+
+    name: str
+    passages: int
+    sources: int
+    families: int
+
+
+@dataclass
+class NeedEvidence:
+    """What a need's evidence trail says in figures: its cited codes, and how many cited
+    single passages still count (their source's consent stands). Counts only: no passage's
+    words, so it can go into a report handed to anyone."""
+
+    codes: list[CodeSupport] = field(default_factory=list)
+    passages: int = 0
+
+
+def evidence_figures(project: Any, need_ids: list[int]) -> dict[int, NeedEvidence]:
+    """The evidence figures of these needs, keyed by need id; needs that cite no code and no
+    passage are left out. Passages of withdrawn-consent sources and blind codings never count."""
+    if not need_ids:
+        return {}
+    cited = db.session.execute(
+        select(RecordLink.source_id, RecordLink.target_type, RecordLink.target_id)
+        .where(
+            RecordLink.project_id == project.id,
+            RecordLink.source_type == "need",
+            RecordLink.source_id.in_(need_ids),
+            RecordLink.relation == "evidence",
+            RecordLink.target_type.in_(("qda_code", "qda_coding")),
+        )
+        .order_by(RecordLink.id)
+    ).all()
+    if not cited:
+        return {}
+    codes = {c.id: c for c in all_codes(project)}
+    coding_ids = {target_id for _, kind, target_id in cited if kind == "qda_coding"}
+    counting: set[int] = set()
+    if coding_ids:
+        visible = sources.visible_rows(project, Everyone(project.id)).subquery()
+        counting = set(
+            db.session.scalars(
+                select(Coding.id)
+                .join(
+                    visible,
+                    (visible.c.kind == Coding.source_type) & (visible.c.id == Coding.source_id),
+                )
+                .where(
+                    Coding.project_id == project.id,
+                    Coding.id.in_(coding_ids),
+                    Coding.blind.is_(False),
+                )
+            )
+        )
+    supported: dict[int, CodeSupport] = {}
+    found: dict[int, NeedEvidence] = {}
+    for need_id, kind, target_id in cited:
+        evidence = found.setdefault(need_id, NeedEvidence())
+        if kind == "qda_coding":
+            evidence.passages += target_id in counting
+            continue
+        code = codes.get(target_id)
+        if code is None:
+            continue
+        if code.id not in supported:
+            supported[code.id] = CodeSupport(code.name, *support(project, code))
+        evidence.codes.append(supported[code.id])
+    return {
+        need_id: evidence
+        for need_id, evidence in found.items()
+        if evidence.codes or evidence.passages
+    }

@@ -24,8 +24,9 @@ from cbpar.mapping import analysis
 from cbpar.mapping import services as mapping
 from cbpar.mapping.models import Facility, FacilityKind
 from cbpar.needs import vote_rounds as needs_rounds
-from cbpar.needs.models import Need, VoteMethod, VoteRound
+from cbpar.needs.models import Need, NeedStatus, VoteMethod, VoteRound
 from cbpar.projects.models import Project
+from cbpar.qda import services as qda
 from cbpar.transfer import report_map
 
 WITHIN_KM = 5.0
@@ -216,6 +217,71 @@ def services_by_village(project: Project) -> dict[str, Any] | None:
     }
 
 
+# Needs whose evidence the report gives: confirmed ones (and those it led to), and ranked ones.
+SETTLED = (NeedStatus.CONFIRMED, NeedStatus.BEING_ADDRESSED, NeedStatus.MET)
+
+
+def _supported(passages: Any, families: Any, code: str) -> str:
+    values = {"passages": number(passages), "families": number(families), "code": code}
+    if isinstance(families, privacy.Hidden) or isinstance(passages, privacy.Hidden):
+        return _("Supported by %(passages)s passages from %(families)s families (code: %(code)s)",
+                 **values)  # fmt: skip
+    return ngettext(
+        "Supported by %(passages)s passages from %(num)d family (code: %(code)s)",
+        "Supported by %(passages)s passages from %(num)d families (code: %(code)s)",
+        families,
+        **values,
+    )
+
+
+def need_evidence(project: Project) -> list[dict[str, Any]] | None:
+    """For each confirmed or ranked need that cites codes or coded passages, one line per
+    cited code ("Supported by 12 passages from 9 families (code: distance)") and the count of
+    cited passages. Figures only, shaped for the public like every figure here: passages'
+    words never reach the report (its readers are anyone it is handed to, who may not see the
+    sources), and passages whose consent was withdrawn never count. None without needs or
+    qualitative coding."""
+    if not has_table("need") or not has_table("qda_coding"):
+        return None
+    ranked: set[int] = set()
+    for result in db.session.scalars(
+        select(VoteRound.result).where(
+            VoteRound.project_id == project.id, VoteRound.closed_at.is_not(None)
+        )
+    ):
+        for tier in (result or {}).get("ranking", []):
+            ranked.update(int(i) for i in tier)
+    needs = list(
+        db.session.scalars(
+            select(Need)
+            .where(
+                Need.project_id == project.id,
+                Need.status.in_(SETTLED) | Need.id.in_(ranked),
+            )
+            .order_by(Need.id)
+        )
+    )
+    figures = qda.evidence_figures(project, [n.id for n in needs])
+    shown = []
+    for need in needs:
+        evidence = figures.get(need.id)
+        if evidence is None:
+            continue
+        lines = [
+            _supported(
+                privacy.suppress(code.passages, AUDIENCE),
+                privacy.suppress(code.families, AUDIENCE),
+                code.name,
+            )
+            for code in evidence.codes
+        ]
+        if evidence.passages:
+            passages = privacy.suppress(evidence.passages, AUDIENCE)
+            lines.append(_("Passages cited: %(num)s", num=number(passages)))
+        shown.append({"title": need.title, "lines": lines})
+    return shown
+
+
 def build(project: Project) -> dict[str, Any]:
     facilities = list(db.session.scalars(mapping.facilities_query(project)))
     totals = mapping.village_totals(project, AUDIENCE)
@@ -228,6 +294,7 @@ def build(project: Project) -> dict[str, Any]:
         "votes": vote_rounds(project),
         "initiatives": initiative_summary(project),
         "services": services_by_village(project),
+        "evidence": need_evidence(project),
         "svg": report_map.map_svg(totals, facilities, WITHIN_KM),
         "number": number,
     }
@@ -288,6 +355,12 @@ def markdown(data: dict[str, Any]) -> str:
             ]
             for row in vote["ranking"]:
                 lines.append(f"{row['place']}. {' = '.join(row['needs'])}")
+            lines.append("")
+    if data.get("evidence"):
+        lines += [f"## {_('Evidence for the needs')}", ""]
+        for need in data["evidence"]:
+            lines += [f"### {need['title']}", ""]
+            lines += [f"- {line}" for line in need["lines"]]
             lines.append("")
     if data.get("services"):
         services = data["services"]

@@ -36,7 +36,7 @@ def test_an_overdue_call_is_logged_from_the_list_on_a_phone(page):
     page.get_by_label("Kind of contact").select_option("video_call")
     page.get_by_label("Minutes").fill("12")
     page.get_by_label("With whom").fill("mother")
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     assert "Contact saved." in page.locator("main").inner_text()
     page.goto("/projects/demo/follow-ups")
     calls = [t for t in page.locator("ul.gaps li").all_inner_texts() if "call with a parent" in t]

@@ -304,8 +304,8 @@ def test_phone_screenshots_in_both_languages(browser, live_server):
 
 
 def test_a_contact_and_a_session_from_the_field_app(browser, live_server):
-    """The other two forms: a contact for a child (with "Use my location") and a session's
-    attendance, sent as soon as they are saved with a network."""
+    """The other two forms: a contact for a child (with "Use my location" and a sound file) and
+    a session's attendance, sent as soon as they are saved with a network."""
     _require_chromium()
     context = phone_context(browser, live_server)
     page = context.new_page()
@@ -322,11 +322,19 @@ def test_a_contact_and_a_session_from_the_field_app(browser, live_server):
         form.locator("#contact-on").fill("2026-11-28")
         tag = uuid.uuid4().hex[:6]
         form.locator("#contact-summary").fill(f"Field app call {tag}")
+        form.get_by_label("Sound files or photos").set_input_files(wav_file())
         form.get_by_role("button", name="Save on this phone").click()
         page.get_by_text("All records are on the server.").wait_for()
         contacts = page.request.get(f"/api/v1/children/{child_id}/contacts").json()["contacts"]
         mine = [c for c in contacts if c["summary"] == f"Field app call {tag}"]
         assert len(mine) == 1 and mine[0]["location_accuracy_m"] == 12
+        # The recording went after the contact, once; syncing again adds nothing.
+        url = f"/api/v1/contacts/{mine[0]['id']}/attachments"
+        files = page.request.get(url).json()["attachments"]
+        assert [f["content_type"] for f in files] == ["audio/wav"]
+        page.get_by_role("button", name="Sync now").click()
+        page.wait_for_function("() => !document.getElementById('field-app').dataset.syncing")
+        assert len(page.request.get(url).json()["attachments"]) == 1
 
         page.goto(FIELD + "#session")
         page.wait_for_selector("#field-app[data-ready='1']")

@@ -105,9 +105,10 @@ def test_create_app_fills_the_registries_of_each_app_alone(tmp_path):
         "cbpar.initiatives.integration",
         "cbpar.care.integration",
     ]
-    # Households and facilities: photos sent with ODK Collect submissions (openrosa).
+    # Households and facilities: photos sent with ODK Collect submissions (openrosa);
+    # contacts: recordings and photos from the field app (care).
     assert filled["attachment_targets"] == [
-        "facility", "household", "interview", "memo", "milestone",
+        "contact", "facility", "household", "interview", "memo", "milestone",
     ]  # fmt: skip
     assert filled["comment_exclusions"] == ["child", "contact_log", "interview"]
     assert filled["globals"] == ["attachments_of", "children_of", "comment_thread", "memos_about"]

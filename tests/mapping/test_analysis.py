@@ -309,6 +309,13 @@ def test_analysis_page_runs_a_fixed_number_of_queries(client, login, team, data,
     # Log-in check, two analyses (map data version, villages, households, facilities each) and
     # the saved list: a constant, whatever the number of households.
     assert len(cold) <= 14, cold
+    with app.app_context():
+        postgresql = db.engine.dialect.name == "postgresql"
+    if postgresql:
+        # Inside the test's one outer transaction, which changed the map data, PostgreSQL's
+        # version cannot name the data (mapping/data_version.current), so nothing is cached;
+        # tests/mapping/test_mapdata.py checks the cache across committed transactions there.
+        return
     # Asked again at the same map data version: the answers come from the cache.
     assert not [s for s in statements if "FROM household" in s], statements
     assert len(statements) <= len(cold) - 6, statements

@@ -290,7 +290,10 @@ def test_two_senders_at_once_send_each_message_once_on_postgresql(tmp_path, smtp
             db.engine.dispose()
         with first.app_context():
             db.session.close()
+            # Leave the shared test database as the session's `app` fixture made it: empty
+            # tables (the rest of the suite runs on it after this test).
             Base.metadata.drop_all(db.engine)
+            Base.metadata.create_all(db.engine)
             db.engine.dispose()
 
 

@@ -54,7 +54,9 @@ def test_codes_and_passages_cited_as_a_needs_evidence(app, client, sources):
     committee = (
         as_user(app, "committee").get(f"/projects/p1/needs/{need_id}").get_data(as_text=True)
     )
-    assert support in committee  # the figures, for everyone who sees the need
+    # One family: "fewer than 5" for everyone without household details, as in the report.
+    assert support not in committee
+    assert "distance: passages from fewer than 5 families" in committee
     assert PASSAGE not in committee  # but an interview's words only to the field team
     assert "“Community”" in committee
 

@@ -197,6 +197,49 @@ def test_a_code_book_from_another_tools_qdpx_is_imported_on_the_page(app, client
         assert "Schooling" in codes
 
 
+# The shape ATLAS.ti (Win 23.4) gives a .qdc: an older schemaLocation, upper-case GUIDs, colours
+# as #RRGGBB, and code groups as <Sets> of <MemberCode>s (the names and texts here are ours).
+ATLAS_TI_SHAPED = """<?xml version="1.0" encoding="utf-8"?>
+<CodeBook xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+  xsi:schemaLocation="urn:QDA-XML:codebook:0:4 Codebook.xsd" origin="ATLAS.ti Win 23.4.0"
+  xmlns="urn:QDA-XML:codebook:1.0">
+  <Codes>
+    <Code guid="0A1B2C3D-4E5F-4061-8273-9A8B7C6D5E4F" name="路途远" color="#46AA00"
+      isCodable="true">
+      <Description>去幼儿园的路太远</Description>
+      <Code guid="1A1B2C3D-4E5F-4061-8273-9A8B7C6D5E4F" name="冬天" isCodable="true" />
+    </Code>
+  </Codes>
+  <Sets>
+    <Set name="access" guid="2A1B2C3D-4E5F-4061-8273-9A8B7C6D5E4F">
+      <Description>group of codes</Description>
+      <MemberCode guid="0A1B2C3D-4E5F-4061-8273-9A8B7C6D5E4F" />
+    </Set>
+  </Sets>
+</CodeBook>
+"""
+
+
+def test_a_code_book_shaped_as_atlas_ti_exports_it_is_imported(app, client, sources):
+    valid(ATLAS_TI_SHAPED.encode(), "Codebook.xsd")
+    c = as_user(app, "researcher")
+    page = c.get("/projects/p1/qda").get_data(as_text=True)
+    response = c.post(
+        "/projects/p1/qda/import",
+        data={
+            "csrf_token": csrf_token_from(page),
+            "file": (io.BytesIO(ATLAS_TI_SHAPED.encode()), "atlas.qdc"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 303
+    with app.app_context():
+        codes = {c.name: c for c in db.session.scalars(select(Code))}
+        assert codes["冬天"].parent_id == codes["路途远"].id
+        assert codes["路途远"].definition == "去幼儿园的路太远"
+        assert codes["路途远"].color.lower() == "#46aa00"
+
+
 @pytest.mark.parametrize(
     "data",
     [

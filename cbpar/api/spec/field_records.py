@@ -234,4 +234,30 @@ def paths() -> dict[str, Any]:
                 },
             },
         },
+        "/contacts/{contact_id}/attachments": {
+            "parameters": [path_id("contact_id")],
+            "get": op(
+                "Field records",
+                "A contact's recordings and photos (field roles that see children only)",
+                obj({"attachments": {"type": "array", "items": ref("Attachment")}}),
+            ),
+            "post": {
+                **op(
+                    "Field records",
+                    "Attach a recording or a photo to a contact (once per client_id)",
+                    ref("Attachment"),
+                    also={
+                        **created(ref("Attachment")),
+                        "413": ("The file is larger than allowed.", ref("Error")),
+                    },
+                    description=ONCE + " The type is decided by the file's content: sound"
+                    " recordings and photos only, while the child's consent stands.",
+                    conflict=OTHER_KIND,
+                ),
+                "requestBody": {
+                    "required": True,
+                    "content": {"multipart/form-data": {"schema": ref("AttachmentInput")}},
+                },
+            },
+        },
     }

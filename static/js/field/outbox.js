@@ -134,9 +134,14 @@
     });
   }
 
+  /* The records that take recordings and photos, and their API collection: the files are
+     sent one by one after the record itself is created (each once, by its own client_id). */
+  var FILE_OWNERS = { interview: "interviews", contact: "contacts" };
+
   function sendFiles(record, token, apiBase) {
     if (!record.files.length) { return remove(record.client_id).then(function () { return true; }); }
-    if (record.kind !== "interview") {
+    var owner = FILE_OWNERS[record.kind];
+    if (!owner) {
       record.status = "refused";
       record.message = "files";
       return put(record).then(function () { return false; });
@@ -145,7 +150,7 @@
     var form = new FormData();
     form.append("file", file.blob, file.name || "recording");
     form.append("client_id", file.id);
-    return send(apiBase + "/interviews/" + record.server_id + "/attachments", {
+    return send(apiBase + "/" + owner + "/" + record.server_id + "/attachments", {
       method: "POST",
       credentials: "same-origin",
       headers: { Accept: "application/json", "X-CSRFToken": token },
