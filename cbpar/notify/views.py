@@ -10,7 +10,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from cbpar.access import require_login
-from cbpar.db import writes
 from cbpar.forms import EmptyForm, check_button
 from cbpar.notify import bp, services
 from cbpar.notify.forms import NotificationSettingsForm
@@ -58,11 +57,12 @@ def inbox():
     )
 
 
-@bp.route("/me/notifications/<int:notification_id>")
-@writes
+@bp.route("/me/notifications/<int:notification_id>", methods=["POST"])
 @require_login
 def open_one(notification_id: int):
-    """Mark the notification read and go to its page (a path in this app only)."""
+    """Mark the notification read and go to its page (a path in this app only). A POST, as
+    every change is: the inbox shows each notification as a button in a form."""
+    check_button()
     user = _user()
     found = services.own(user, notification_id) or abort(404)
     services.mark_read(user, [found.id])

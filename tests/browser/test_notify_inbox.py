@@ -19,6 +19,15 @@ def test_bell_inbox_and_settings_on_a_phone(page):
     assert page.get_by_role("heading", name="Notifications").is_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
 
+    unread = page.locator("li.notification.unread")
+    if unread.count() > 1:  # opening one (a button: it changes something) marks it read
+        before = unread.count()
+        unread.first.locator("button.notification-link").click()
+        page.wait_for_load_state()
+        assert "/me/notifications" not in page.url
+        page.goto("/me/notifications")
+        assert page.locator("li.notification.unread").count() == before - 1
+
     if page.locator("li.notification.unread").count():
         before = page.locator("li.notification.unread").count()
         page.get_by_role("button", name="Mark all read").click()

@@ -75,14 +75,16 @@ def test_opening_marks_read_and_goes_to_the_page_only_inside_the_app(
     theirs = ids_of(app, other)[0]
     login(me)
 
-    response = client.get(f"/me/notifications/{local}")
+    # Opening changes something (read), so it is a POST; a GET changes nothing.
+    assert client.get(f"/me/notifications/{local}").status_code == 405
+    response = client.post(f"/me/notifications/{local}")
     assert response.status_code == 302
     assert response.headers["Location"] == "/projects/p1/votes/4"
     for bad in (absolute, scheme_relative):
-        assert client.get(f"/me/notifications/{bad}").headers["Location"] == "/"
+        assert client.post(f"/me/notifications/{bad}").headers["Location"] == "/"
     assert count(app, user_id=me.id, read_at=None) == 0
     # Someone else's notification: not found, and left unread.
-    assert client.get(f"/me/notifications/{theirs}").status_code == 404
+    assert client.post(f"/me/notifications/{theirs}").status_code == 404
     assert client.post(f"/me/notifications/{theirs}/read").status_code == 404
     assert count(app, user_id=other.id, read_at=None) == 1
 
