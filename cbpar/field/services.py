@@ -86,16 +86,11 @@ def offline_data(project: Any, membership: Any) -> dict[str, Any]:
             {"id": child.id, "code": child.code, "household_code": child.household.code}
             for child in children
         ]
-        today = project_today(project)
-        for programme in db.session.scalars(programmes.programmes_query(project)):
-            enrolled = [
-                e.child_id
-                for e in programmes.enrolments_on(programme, today)
-                if not e.child.withdrawn
-            ]
-            data["programmes"].append(
-                {"id": programme.id, "name": programme.name, "enrolled": enrolled}
-            )
+        enrolled = programmes.enrolled_on(project, project_today(project))
+        data["programmes"] = [
+            {"id": programme.id, "name": programme.name, "enrolled": enrolled.get(programme.id, [])}
+            for programme in db.session.scalars(programmes.programmes_query(project))
+        ]
     return data
 
 

@@ -45,6 +45,7 @@ GROUPS = {
             NavLink("map", _l("Map"), "mapping.map_page", Cap.SEE_VILLAGE_TOTALS),
             NavLink("households", _l("Households"), "mapping.households", Cap.SEE_VILLAGE_TOTALS),
             NavLink("interviews", _l("Interviews"), "interviews.index", Cap.EDIT_FIELD_RECORDS),
+            NavLink("field-app", _l("Field app"), "field.home", Cap.EDIT_FIELD_RECORDS),
             NavLink("facilities", _l("Facilities"), "mapping.facilities", Cap.VIEW_PROJECT),
             NavLink("analysis", _l("Analysis"), "mapping.analysis_page", Cap.SEE_VILLAGE_TOTALS),
             NavLink("openrosa", _l("ODK Collect"), "openrosa.index", Cap.EDIT_FIELD_RECORDS),
@@ -155,6 +156,7 @@ _SECTION_OF_BLUEPRINT = {
     "care": "children",
     "qda": "codebook",
     "openrosa": "openrosa",
+    "field": "field-app",
 }
 
 

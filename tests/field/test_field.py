@@ -13,10 +13,11 @@ from sqlalchemy import select
 
 from cbpar.attachments import services as attachment_services
 from cbpar.attachments.models import Attachment
-from cbpar.care.models import ContactLog
+from cbpar.care import services as care_services
+from cbpar.care.models import Child, ContactLog
 from cbpar.db import db
 from cbpar.mapping.models import Facility, Household
-from tests.helpers import FACILITY, HOUSEHOLD, INTERVIEW, as_user, new_id
+from tests.helpers import FACILITY, HOUSEHOLD, INTERVIEW, as_user, new_id, project_today
 
 
 def wav_bytes(seconds: float = 0.2) -> bytes:
@@ -39,6 +40,12 @@ def test_the_field_home_is_for_the_field_team(app, team):
     assert as_user(app, "committee").get("/projects/p1/field/").status_code == 403
     assert as_user(app, "observer").get("/projects/p1/field/").status_code == 403
     assert as_user(app, "outsider").get("/projects/p1/field/").status_code == 404
+    # The navigation offers it to the field team, marked current on its page, and to no one else.
+    assert 'href="/projects/p1/field/" aria-current="page"' in html
+    overview = as_user(app, "field_worker").get("/projects/p1/").get_data(as_text=True)
+    assert 'href="/projects/p1/field/"' in overview
+    committee = as_user(app, "committee").get("/projects/p1/").get_data(as_text=True)
+    assert 'href="/projects/p1/field/"' not in committee
 
 
 def test_the_manifest_names_the_app_in_both_languages(app, team):
@@ -123,24 +130,45 @@ def test_the_offline_households_follow_every_change(app, team, add_household):
     assert [h["code"] for h in households] == [first.code]
 
 
+CHILD = {
+    "birth_year": 2021,
+    "sex": "girl",
+    "parents_away": "both",
+    "caregiver": "grandparents",
+    "consent_on": "2024-01-01",
+    "consent_given_by": "grandmother",
+}
+
+
 def test_children_are_kept_only_for_roles_that_see_them(app, team, add_household):
     household = add_household(team["project"])
     c = as_user(app, "field_worker")
-    made = c.post(
-        "/api/v1/projects/p1/children",
-        json={
-            "household_id": household.id,
-            "birth_year": 2021,
-            "sex": "girl",
-            "parents_away": "both",
-            "caregiver": "grandparents",
-            "consent_on": "2024-01-01",
-            "consent_given_by": "grandmother",
-        },
-    )
+    made = c.post("/api/v1/projects/p1/children", json={**CHILD, "household_id": household.id})
     assert made.status_code == 201, made.get_json()
+    child = made.get_json()
+    other = c.post(
+        "/api/v1/projects/p1/children",
+        json={**CHILD, "household_id": household.id, "client_id": new_id()},
+    ).get_json()
+    programme = c.post(
+        "/api/v1/projects/p1/programmes",
+        json={"client_id": new_id(), "name": "4:30 classroom", "kind": "after_school"},
+    ).get_json()
+    today = project_today().isoformat()
+    for enrolled in (child, other):
+        body = {"client_id": new_id(), "child_id": enrolled["id"], "starts_on": today}
+        assert (
+            c.post(f"/api/v1/programmes/{programme['id']}/enrolments", json=body).status_code == 201
+        )
+    with app.app_context():
+        care_services.withdraw(db.session.get(Child, other["id"]), None)
+        db.session.commit()
     data = c.get("/projects/p1/field/data.json").get_json()
-    assert [child["code"] for child in data["children"]] == [made.get_json()["code"]]
+    # A withdrawn child is neither listed nor enrolled on the phone.
+    assert [child["code"] for child in data["children"]] == [child["code"]]
+    assert data["programmes"] == [
+        {"id": programme["id"], "name": "4:30 classroom", "enrolled": [child["id"]]}
+    ]
     committee = as_user(app, "committee").get("/projects/p1/field/data.json").get_json()
     assert committee["children"] == []
 
